@@ -1,0 +1,94 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "Baton",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "baton", targets: ["baton"]),
+        .library(name: "BatonCore", targets: ["BatonCore"]),
+        .library(name: "BatonSigning", targets: ["BatonSigning"]),
+        .library(name: "BatonStore", targets: ["BatonStore"]),
+        .library(name: "BatonServer", targets: ["BatonServer"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        // Domain types and rules of safeguarding. No I/O.
+        .target(name: "BatonCore", dependencies: [.product(name: "Yams", package: "Yams")]),
+        // JWS/JWT verification and signing, the agency key registry, hub keys, receipts.
+        .target(
+            name: "BatonSigning",
+            dependencies: [
+                "BatonCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+        // The storage protocol and its SQLite implementation (GRDB).
+        .target(
+            name: "BatonStore",
+            dependencies: [
+                "BatonCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ]
+        ),
+        // The Hummingbird application: API routes, intake pipeline, operations endpoints.
+        .target(
+            name: "BatonServer",
+            dependencies: [
+                "BatonCore", "BatonSigning", "BatonStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            resources: [.copy("Resources/openapi.yaml")]
+        ),
+        // Synthetic (fictional) agencies' traffic for the demo, tests and benchmarks.
+        .target(
+            name: "BatonSynthetic",
+            dependencies: ["BatonCore", "BatonSigning"]
+        ),
+        .executableTarget(
+            name: "baton",
+            dependencies: [
+                "BatonCore", "BatonSigning", "BatonStore", "BatonServer", "BatonSynthetic",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(name: "BatonCoreTests", dependencies: ["BatonCore", "BatonSynthetic"]),
+        .testTarget(
+            name: "BatonSigningTests",
+            dependencies: ["BatonSigning", "BatonSynthetic", .product(name: "Crypto", package: "swift-crypto")]
+        ),
+        .testTarget(name: "BatonStoreTests", dependencies: ["BatonStore", "BatonSynthetic"]),
+        .testTarget(
+            name: "BatonServerTests",
+            dependencies: [
+                "BatonServer", "BatonSynthetic",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
+        ),
+    ]
+)

@@ -1,0 +1,143 @@
+import BatonCore
+import BatonSigning
+import BatonStore
+import Foundation
+import Logging
+
+/// Where a message enters Baton (DESIGN.md, "The flow of one message", steps 1–2).
+///
+/// `submit` verifies the signature against the registry, parses and validates the payload,
+/// checks the sender is the signing agency and the clock, then hands the exact bytes to the store,
+/// which commits them with a hub-signed receipt before anything is returned. Every refusal is a
+/// ``Problem`` that names the rule, never the data.
+public struct IntakeService: Sendable {
+    public enum Outcome: Sendable {
+        /// Stored now (HTTP 202).
+        case accepted(StoredMessage)
+        /// Exactly these bytes were stored before (HTTP 200, original receipt).
+        case duplicate(StoredMessage)
+
+        public var stored: StoredMessage {
+            switch self {
+            case .accepted(let message), .duplicate(let message): message
+            }
+        }
+    }
+
+    let verifier: JWSVerifier
+    let store: any MessageStore
+    let hubKey: HubKey
+    let clock: any HubClock
+    let clockSkew: TimeInterval
+    let metrics: HubMetrics
+    let logger: Logger
+
+    public init(verifier: JWSVerifier, store: any MessageStore, hubKey: HubKey, clock: any HubClock, clockSkew: TimeInterval, metrics: HubMetrics, logger: Logger) {
+        self.verifier = verifier
+        self.store = store
+        self.hubKey = hubKey
+        self.clock = clock
+        self.clockSkew = clockSkew
+        self.metrics = metrics
+        self.logger = logger
+    }
+
+    public func submit(_ body: [UInt8]) async throws -> Outcome {
+        let started = ContinuousClock.now
+        do {
+            let outcome = try await process(body)
+            let stored = outcome.stored
+            switch outcome {
+            case .accepted: metrics.recordAccepted(duration: ContinuousClock.now - started)
+            case .duplicate: metrics.recordDuplicate()
+            }
+            logger.info("message received", metadata: [
+                "outcome": "\(outcome.isDuplicate ? "duplicate" : "accepted")", "agency": "\(stored.sender)",
+                "kid": "\(stored.senderKid)", "messageId": "\(stored.messageId)", "kind": "\(stored.kind.rawValue)",
+                "sequence": "\(stored.sequence)",
+            ])
+            return outcome
+        } catch let problem as Problem {
+            metrics.recordRejected(problem.type)
+            logger.notice("message refused", metadata: ["problem": "\(problem.type.rawValue)", "status": "\(problem.status.code)"])
+            throw problem
+        }
+    }
+
+    func process(_ body: [UInt8]) async throws -> Outcome {
+        let now = clock.now()
+        let verified: VerifiedJWS
+        do { verified = try verifier.verifyMessage(body, at: now) } catch { throw Problem(error) }
+
+        let payload: JSONValue
+        do { payload = try StrictJSON.parse(verified.payload) } catch {
+            throw Problem(.malformedJSON, "The JWS payload is not valid JSON: \(error).")
+        }
+        // Who may speak for whom comes before whether the message is well formed.
+        if let claimed = payload.objectValue?["from"]?.objectValue?["agency"]?.stringValue, claimed != verified.key.agency.rawValue {
+            throw Problem(.agencyMismatch,
+                "from.agency names another agency than the one that owns the signing key '\(verified.key.qualifiedKid)'.",
+                errors: [ValidationProblem(pointer: "/from/agency", problem: "must be \(verified.key.agency)")])
+        }
+        let message: Message
+        switch MessageValidator.validate(payload) {
+        case .success(let valid): message = valid
+        case .failure(let rejection):
+            switch rejection.reason {
+            case .invalid:
+                throw Problem(.invalidMessage, "The message has \(rejection.problems.count) problem\(rejection.problems.count == 1 ? "" : "s"); see 'errors'.", errors: rejection.problems)
+            case .kindNotSupported:
+                throw Problem(.kindNotSupported, rejection.problems.first?.problem ?? "This kind is not accepted yet.", errors: rejection.problems)
+            }
+        }
+
+        let incoming = IncomingMessage(
+            sender: verified.key.agency, messageId: message.messageId, kind: message.kind, senderKid: verified.key.qualifiedKid,
+            sentAt: message.sentAt, receivedAt: now, jws: body, sha256: Digest.sha256Hex(body))
+
+        let skew = message.sentAt.timeIntervalSince(now)
+        if abs(skew) > clockSkew {
+            // A retry of a message already receipted is answered with its receipt, however late.
+            if let existing = try await storeCall({ try await store.message(from: incoming.sender, id: incoming.messageId) }),
+                existing.sha256 == incoming.sha256
+            {
+                return .duplicate(existing)
+            }
+            let minutes = Int((abs(skew) / 60).rounded())
+            throw Problem(.clockSkew,
+                "sentAt is about \(minutes) minute\(minutes == 1 ? "" : "s") \(skew > 0 ? "ahead of" : "behind") the hub's clock; at most \(Int(clockSkew)) seconds is allowed.",
+                errors: [ValidationProblem(pointer: "/sentAt", problem: "is outside the allowed clock skew")])
+        }
+
+        let hubKey = self.hubKey
+        let result = try await storeCall {
+            try await store.accept(incoming) { message, sequence in
+                let receipt = Receipt(messageId: message.messageId, from: message.sender, kid: message.senderKid,
+                                      receivedAt: message.receivedAt, sha256: message.sha256, sequence: sequence)
+                return try hubKey.sign(receipt.payload, type: .receipt)
+            }
+        }
+        switch result {
+        case .accepted(let stored): return .accepted(stored)
+        case .duplicate(let stored): return .duplicate(stored)
+        case .conflict:
+            throw Problem(.messageIdConflict,
+                "Your agency already sent different content with messageId \(incoming.messageId). Resend the identical JWS to get its receipt, or use a new messageId.")
+        }
+    }
+
+    /// Store failures become 503: nothing was receipted, and the sender should retry.
+    func storeCall<T>(_ body: () async throws -> T) async throws -> T {
+        do { return try await body() } catch let problem as Problem { throw problem } catch {
+            logger.error("store failure", metadata: ["error.type": "\(type(of: error))"])
+            throw Problem(.storageUnavailable, "The hub could not store the message; nothing was receipted. Retry with the identical JWS.")
+        }
+    }
+}
+
+extension IntakeService.Outcome {
+    var isDuplicate: Bool {
+        if case .duplicate = self { return true }
+        return false
+    }
+}

@@ -1,0 +1,34 @@
+import CoreMetrics
+import Foundation
+
+/// The hub's own metrics, created from an injected factory (no hidden global), exported at
+/// `/metrics` by ``PrometheusExporter``.
+public struct HubMetrics: Sendable {
+    private let accepted: Counter
+    private let duplicates: Counter
+    private let rejected: [ProblemType: Counter]
+    private let intakeDuration: CoreMetrics.Timer
+    private let batchSize: Recorder
+
+    public init(factory: any MetricsFactory) {
+        accepted = Counter(label: "baton_intake_total", dimensions: [("outcome", "accepted")], factory: factory)
+        duplicates = Counter(label: "baton_intake_total", dimensions: [("outcome", "duplicate")], factory: factory)
+        rejected = Dictionary(uniqueKeysWithValues: ProblemType.allCases.map {
+            ($0, Counter(label: "baton_intake_total", dimensions: [("outcome", "rejected"), ("problem", $0.rawValue)], factory: factory))
+        })
+        intakeDuration = CoreMetrics.Timer(label: "baton_intake_duration_seconds", factory: factory)
+        batchSize = Recorder(label: "baton_store_commit_batch_size", aggregate: true, factory: factory)
+    }
+
+    func recordAccepted(duration: Duration) {
+        accepted.increment()
+        intakeDuration.record(duration: duration)
+    }
+
+    func recordDuplicate() { duplicates.increment() }
+
+    func recordRejected(_ type: ProblemType) { rejected[type]?.increment() }
+
+    /// For the store's group committer: how many messages shared one durable commit.
+    public func recordCommitBatch(_ size: Int) { batchSize.record(size) }
+}

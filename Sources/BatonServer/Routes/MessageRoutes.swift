@@ -1,0 +1,69 @@
+import BatonCore
+import BatonSigning
+import BatonStore
+import Foundation
+import Hummingbird
+
+/// `POST /v1/messages` (intake) and `GET /v1/messages/{messageId}` (the sender's view).
+struct MessageRoutes {
+    let hub: BatonHub
+
+    func register(on router: Router<BasicRequestContext>) {
+        router.post("/v1/messages") { request, context in try await submit(request, context) }
+        router.get("/v1/messages/:messageId") { request, context in try await status(request, context) }
+    }
+
+    func submit(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        let mediaType = request.headers[.contentType]?.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased()
+        guard mediaType == "application/jose" else {
+            hub.metrics.recordRejected(.unsupportedMediaType)
+            throw Problem(.unsupportedMediaType,
+                "Send the compact JWS with Content-Type: application/jose (received \(mediaType.map { "'\(JWSErrorText.printable($0))'" } ?? "none")).")
+        }
+        let body: ByteBuffer
+        do {
+            body = try await request.body.collect(upTo: hub.configuration.maxBodyBytes)
+        } catch let error as any HTTPResponseError where error.status == .contentTooLarge {
+            hub.metrics.recordRejected(.payloadTooLarge)
+            throw Problem(.payloadTooLarge, "The request body is larger than a \(hub.configuration.maxPayloadBytes)-byte payload can be.")
+        }
+        let outcome = try await hub.intake.submit(Array(body.readableBytesView))
+        let stored = outcome.stored
+        let response: JSONValue = [
+            "receipt": .string(stored.receipt),
+            "messageId": .string(stored.messageId.rawValue),
+            "receivedAt": .string(RFC3339.format(stored.receivedAt)),
+            "sha256": .string(stored.sha256),
+            "sequence": .number(Double(stored.sequence)),
+        ]
+        let status: HTTPResponse.Status = if case .accepted = outcome { .accepted } else { .ok }
+        return .json(response, status: status, headers: [.location: "/v1/messages/\(stored.messageId)"])
+    }
+
+    func status(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        let identity = try hub.authenticate(request)
+        guard let id = context.parameters.get("messageId").flatMap(MessageID.init(rawValue:)),
+            let stored = try await hub.store.message(from: identity.agency, id: id)
+        else {
+            throw Problem(.notFound, "Your agency has sent no message with this id.")
+        }
+        return .json([
+            "messageId": .string(stored.messageId.rawValue),
+            "kind": .string(stored.kind.rawValue),
+            "sentAt": .string(RFC3339.format(stored.sentAt)),
+            "receivedAt": .string(RFC3339.format(stored.receivedAt)),
+            "sha256": .string(stored.sha256),
+            "sequence": .number(Double(stored.sequence)),
+            "receipt": .string(stored.receipt),
+            // Stored and receipted; routing to recipients arrives with items (no items exist yet).
+            "state": "received",
+            "items": [],
+        ])
+    }
+}
+
+enum JWSErrorText {
+    static func printable(_ text: String) -> String {
+        String(text.unicodeScalars.filter { $0.isASCII && $0.value >= 0x20 && $0.value < 0x7F }.prefix(64))
+    }
+}

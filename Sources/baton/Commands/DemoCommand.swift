@@ -1,0 +1,177 @@
+import ArgumentParser
+import AsyncHTTPClient
+import BatonCore
+import BatonServer
+import BatonSigning
+import BatonSynthetic
+import Foundation
+import Logging
+import Prometheus
+import ServiceLifecycle
+
+struct DemoCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "demo",
+        abstract: "Run a hub with the sample agencies and feed it synthetic traffic.",
+        discussion: """
+            Starts the hub on a SQLite file (a temporary one unless --database is given) with the sample
+            agencies in ./agencies, then signs and submits realistic, entirely fictional referrals and
+            notifications with the demo keys in ./demo/keys, over HTTP, as the agencies' systems would.
+            Run it from the repository root. Ctrl-C stops it.
+
+            The demo keys are for this demo only: they are public in the repository, so a real hub
+            must never register them.
+            """)
+
+    @Option(help: "Address to listen on.")
+    var host = "127.0.0.1"
+
+    @Option(help: "Port to listen on.")
+    var port = 8080
+
+    @Option(help: "Agency registry folder.")
+    var agencies = "./agencies"
+
+    @Option(name: .customLong("demo-keys"), help: "Folder of the sample agencies' private demo keys.")
+    var demoKeys = "./demo/keys"
+
+    @Option(help: "SQLite database file (default: a new temporary file).")
+    var database: String?
+
+    @Option(help: "Messages to send at start.")
+    var messages = 40
+
+    @Option(help: "Seconds between messages after the first batch (0: send no more).")
+    var interval: Double = 5
+
+    @Option(help: "Seed for the synthetic traffic (the same seed gives the same children).")
+    var seed: UInt64 = 2026
+
+    @Option(name: .customLong("log-level"), help: "Hub log level (default warning, to keep the demo's output readable).")
+    var logLevel = "warning"
+
+    func run() async throws {
+        try await reportingErrors {
+            let keys = try loadDemoKeys()
+            var configuration = HubConfiguration()
+            configuration.host = host
+            configuration.port = port
+            configuration.agenciesDirectory = agencies
+            if let database {
+                configuration.database = database
+            } else {
+                let folder = FileManager.default.temporaryDirectory.appendingPathComponent("baton-demo-\(UUID().uuidString.prefix(8))")
+                try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+                configuration.database = folder.appendingPathComponent("baton.sqlite").path
+            }
+            guard let level = Logger.Level(rawValue: logLevel) else { throw CLIError("--log-level is not a log level") }
+            let prometheus = PrometheusCollectorRegistry()
+            let logger = Bootstrap.run(level: level, prometheus: prometheus)
+            let hub: BatonHub
+            do {
+                hub = try BatonHub.open(configuration: configuration, logger: logger, prometheus: prometheus)
+            } catch let errors as ConfigurationErrors {
+                throw Output.configurationErrors(errors, what: "the agency registry at \(agencies)")
+            }
+            for agency in keys.keys where hub.registry.agency(agency) == nil {
+                throw CLIError("demo key for \(agency) has no agency in \(agencies)")
+            }
+
+            let (ports, portContinuation) = AsyncStream<Int>.makeStream()
+            let databasePath = configuration.database
+            let traffic = TrafficService(ports: ports) { port in
+                try await feed(hub: hub, port: port, keys: keys, database: databasePath)
+            }
+            let app = hub.application(services: [traffic]) { port in portContinuation.yield(port) }
+            try await app.runService()
+            try await hub.close()
+            print("Demo stopped. The database is kept at \(configuration.database)")
+        }
+    }
+
+    func loadDemoKeys() throws -> [AgencyID: KeyFile] {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: demoKeys) else {
+            throw CLIError("no demo keys at \(demoKeys): run 'swift run baton demo' from the repository root, or give --demo-keys")
+        }
+        var keys: [AgencyID: KeyFile] = [:]
+        for name in names.sorted() where name.hasSuffix(".jwk") {
+            // The demo keys are public in the repository by design; a checkout does not keep mode 0600.
+            let key = try PayloadInput.key((demoKeys as NSString).appendingPathComponent(name), allowReadableByOthers: true)
+            keys[try PayloadInput.agency(of: key)] = key
+        }
+        guard !keys.isEmpty else { throw CLIError("no .jwk files in \(demoKeys)") }
+        return keys
+    }
+
+    func feed(hub: BatonHub, port: Int, keys: [AgencyID: KeyFile], database: String) async throws {
+        let base = "http://\(host.contains(":") ? "[\(host)]" : host):\(port)"
+        let client = HubClient(baseURL: base)
+        print("""
+
+            Baton demo hub: \(base)   (database \(database))
+              The web UI is not built yet; meanwhile the hub's API is live:
+                curl \(base)/healthz
+                curl \(base)/.well-known/jwks.json
+                curl -s \(base)/metrics | grep '^baton_'
+                curl \(base)/openapi.yaml
+                swift run baton status --hub \(base) --key \(demoKeys)/police-northmoor.jwk <messageId of a police message>
+              Sending \(messages) synthetic messages from \(keys.count) fictional agencies\(interval > 0 ? ", then one every \(interval) s" : ""). Ctrl-C stops.
+
+            """)
+        var traffic = SyntheticTraffic(seed: seed)
+        var first: (String, SyntheticMessage)?
+        var sent = 0
+        while !Task.isCancelled {
+            let message = traffic.next(at: Date())
+            guard let key = keys[message.sender] else { continue }
+            let jws = try message.signed(with: key)
+            let reply = try await client.submit(jws)
+            let messageId = message.payload.objectValue?["messageId"]?.stringValue ?? "?"
+            let sequence = reply.json?.objectValue?["sequence"]?.numberValue.map { "#\(Int($0))" } ?? "  "
+            print("  \(reply.status)  \(sequence)  \(message.summary)  messageId \(messageId)")
+            if reply.status >= 300 {
+                print("        refused: \(reply.json?.objectValue?["detail"]?.stringValue ?? "(no detail)")")
+            }
+            if first == nil { first = (jws, message) }
+            sent += 1
+            if sent == messages, let (firstJWS, firstMessage) = first {
+                let again = try await client.submit(firstJWS)
+                print("  \(again.status)  resending the first message unchanged: the hub returns its original receipt (\(firstMessage.summary))")
+                var forged = Array(firstJWS.utf8)
+                forged[forged.count - 5] = forged[forged.count - 5] == UInt8(ascii: "A") ? UInt8(ascii: "B") : UInt8(ascii: "A")
+                let refused = try await client.submit(String(decoding: forged, as: UTF8.self))
+                print("  \(refused.status)  a copy with one signature character changed is refused: \(refused.json?.objectValue?["title"]?.stringValue ?? "")")
+                print("\n  Initial batch done; \(try await hub.store.messageCount()) messages held.\n")
+            }
+            if sent >= messages {
+                guard interval > 0 else { break }
+                try await Task.sleep(for: .seconds(interval))
+            } else {
+                try await Task.sleep(for: .milliseconds(150))
+            }
+        }
+        if interval <= 0 {
+            print("  Traffic finished; the hub keeps running until Ctrl-C.")
+            while !Task.isCancelled { try await Task.sleep(for: .seconds(3600)) }
+        }
+    }
+}
+
+/// Runs the demo's traffic beside the server, stopping when the server shuts down.
+struct TrafficService: Service {
+    let ports: AsyncStream<Int>
+    let body: @Sendable (Int) async throws -> Void
+
+    func run() async throws {
+        try await cancelWhenGracefulShutdown {
+            guard let port = await ports.first(where: { _ in true }) else { return }
+            do {
+                try await body(port)
+            } catch is CancellationError {
+                return
+            } catch let error as CLIError {
+                Output.error(error.description)
+            }
+        }
+    }
+}
