@@ -87,7 +87,7 @@ let package = Package(
             dependencies: [
                 "BatonServer", "BatonSynthetic",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Yams", package: "Yams"),
             ]
         ),
     ]

@@ -78,12 +78,20 @@ public final class BatonHub: Sendable {
     }
 
     public func router() -> Router<BasicRequestContext> {
+        // Middleware applies to routes added after it, but the 405 answer needs the route table:
+        // register once on a probe router to read the table, then for real.
+        let probe = Router(context: BasicRequestContext.self)
+        registerRoutes(on: probe)
         let router = Router(context: BasicRequestContext.self)
         router.add(middleware: MetricsMiddleware())
-        router.add(middleware: ProblemMiddleware())
+        router.add(middleware: ProblemMiddleware(methods: RouteMethods(probe.routes.map { ($0.path.description, $0.method) })))
+        registerRoutes(on: router)
+        return router
+    }
+
+    func registerRoutes(on router: Router<BasicRequestContext>) {
         MessageRoutes(hub: self).register(on: router)
         OperationsRoutes(hub: self).register(on: router)
-        return router
     }
 
     /// The HTTP application, listening on the configured host and port, running `services`

@@ -1,0 +1,167 @@
+import BatonCore
+import BatonStore
+import Foundation
+import Synchronization
+import Testing
+
+func temporaryDatabase() throws -> String {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("store-\(UUID())")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    return folder.appendingPathComponent("baton.sqlite").path
+}
+
+func incoming(_ sender: String = "police-test", id: MessageID = MessageID(UUID()), bytes: String? = nil) -> IncomingMessage {
+    let jws = Array((bytes ?? "header.payload-\(id).signature").utf8)
+    return IncomingMessage(
+        sender: AgencyID(rawValue: sender)!, messageId: id, kind: .referral, senderKid: "\(sender)/k1",
+        sentAt: Date(timeIntervalSince1970: 1_795_339_800), receivedAt: Date(timeIntervalSince1970: 1_795_339_801),
+        jws: jws, sha256: String(jws.hashValue))
+}
+
+let receiptMaker: ReceiptMaker = { message, sequence in "receipt-\(message.messageId)-\(sequence)" }
+
+@Suite("SQLite store")
+struct SQLiteStoreTests {
+    @Test("durability: WAL journal and synchronous FULL")
+    func durabilitySettings() async throws {
+        let store = try SQLiteStore(path: try temporaryDatabase())
+        #expect(try await store.pragma("journal_mode") == "wal")
+        #expect(try await store.pragma("synchronous") == "2")  // FULL
+        try await store.close()
+    }
+
+    @Test("stores the exact bytes with a receipt and a sequence, and finds them again")
+    func storesAndReads() async throws {
+        let store = try SQLiteStore(path: try temporaryDatabase())
+        let message = incoming()
+        guard case .accepted(let stored) = try await store.accept(message, receipt: receiptMaker) else {
+            Issue.record("not accepted")
+            return
+        }
+        #expect(stored.sequence == 1)
+        #expect(stored.receipt == "receipt-\(message.messageId)-1")
+        let read = try await store.message(from: message.sender, id: message.messageId)
+        #expect(read == stored)
+        #expect(read?.jws == message.jws)
+        #expect(try await store.message(from: AgencyID(rawValue: "school-test")!, id: message.messageId) == nil)
+        try await store.close()
+    }
+
+    @Test("the same bytes again are a duplicate with the original receipt; other bytes are a conflict")
+    func idempotency() async throws {
+        let store = try SQLiteStore(path: try temporaryDatabase())
+        let id = MessageID(UUID())
+        let first = incoming(id: id, bytes: "a.b.c")
+        guard case .accepted(let original) = try await store.accept(first, receipt: receiptMaker) else {
+            Issue.record("not accepted")
+            return
+        }
+        let again = try await store.accept(incoming(id: id, bytes: "a.b.c"), receipt: { _, _ in "a different receipt" })
+        #expect(again == .duplicate(original))
+        let other = try await store.accept(incoming(id: id, bytes: "a.b.d"), receipt: receiptMaker)
+        #expect(other == .conflict(existingSHA256: original.sha256))
+        // Message ids are unique per sender: another agency may use the same id.
+        guard case .accepted = try await store.accept(incoming("school-test", id: id, bytes: "a.b.c"), receipt: receiptMaker) else {
+            Issue.record("another sender's message with the same id was not accepted")
+            return
+        }
+        #expect(try await store.messageCount() == 2)
+        try await store.close()
+    }
+
+    @Test("what was committed survives closing and reopening")
+    func persists() async throws {
+        let path = try temporaryDatabase()
+        let store = try SQLiteStore(path: path)
+        var ids: [MessageID] = []
+        for _ in 0..<5 {
+            let message = incoming()
+            ids.append(message.messageId)
+            _ = try await store.accept(message, receipt: receiptMaker)
+        }
+        try await store.close()
+        let reopened = try SQLiteStore(path: path)
+        #expect(try await reopened.messageCount() == 5)
+        for (index, id) in ids.enumerated() {
+            #expect(try await reopened.message(from: AgencyID(rawValue: "police-test")!, id: id)?.sequence == Int64(index + 1))
+        }
+        guard case .accepted(let next) = try await reopened.accept(incoming(), receipt: receiptMaker) else {
+            Issue.record("not accepted")
+            return
+        }
+        #expect(next.sequence == 6)
+        try await reopened.close()
+    }
+
+    @Test("concurrent submissions share commits and each gets its own sequence number")
+    func groupCommit() async throws {
+        let batches = Mutex<[Int]>([])
+        let store = try SQLiteStore(path: try temporaryDatabase(), observeBatch: { size in batches.withLock { $0.append(size) } })
+        let results = try await withThrowingTaskGroup(of: IntakeResult.self) { group in
+            for _ in 0..<400 { group.addTask { try await store.accept(incoming(), receipt: receiptMaker) } }
+            return try await group.reduce(into: [IntakeResult]()) { $0.append($1) }
+        }
+        let sequences = results.compactMap { result -> Int64? in
+            if case .accepted(let stored) = result { return stored.sequence }
+            return nil
+        }
+        #expect(sequences.count == 400)
+        #expect(Set(sequences) == Set(1...400))
+        let sizes = batches.withLock { $0 }
+        #expect(sizes.reduce(0, +) == 400)
+        #expect(sizes.count < 400, "no commit was shared: \(sizes.count) commits for 400 messages")
+        #expect(try await store.messageCount() == 400)
+        try await store.close()
+    }
+
+    @Test("identical submissions racing each other store one message; the other is a duplicate")
+    func racingDuplicates() async throws {
+        let store = try SQLiteStore(path: try temporaryDatabase())
+        let id = MessageID(UUID())
+        let results = try await withThrowingTaskGroup(of: IntakeResult.self) { group in
+            for _ in 0..<20 { group.addTask { try await store.accept(incoming(id: id, bytes: "same.bytes.here"), receipt: receiptMaker) } }
+            return try await group.reduce(into: [IntakeResult]()) { $0.append($1) }
+        }
+        let accepted = results.filter { if case .accepted = $0 { true } else { false } }
+        let duplicates = results.filter { if case .duplicate = $0 { true } else { false } }
+        #expect(accepted.count == 1)
+        #expect(duplicates.count == 19)
+        #expect(try await store.messageCount() == 1)
+        try await store.close()
+    }
+
+    @Test("a failure while storing one message does not undo the others in its batch")
+    func failureIsolation() async throws {
+        struct SigningFailed: Error {}
+        let store = try SQLiteStore(path: try temporaryDatabase())
+        let poisoned = MessageID(UUID())
+        let outcomes = await withTaskGroup(of: Bool.self) { group in
+            for index in 0..<50 {
+                let message = index == 25 ? incoming(id: poisoned) : incoming()
+                group.addTask {
+                    do {
+                        _ = try await store.accept(message) { message, sequence in
+                            if message.messageId == poisoned { throw SigningFailed() }
+                            return "receipt-\(sequence)"
+                        }
+                        return true
+                    } catch {
+                        return false
+                    }
+                }
+            }
+            return await group.reduce(into: [Bool]()) { $0.append($1) }
+        }
+        #expect(outcomes.filter { $0 }.count == 49)
+        #expect(try await store.messageCount() == 49)
+        #expect(try await store.message(from: AgencyID(rawValue: "police-test")!, id: poisoned) == nil)
+        try await store.close()
+    }
+
+    @Test("after close, new submissions are refused rather than lost")
+    func refusesAfterClose() async throws {
+        let store = try SQLiteStore(path: try temporaryDatabase())
+        try await store.close()
+        await #expect(throws: (any Error).self) { try await store.accept(incoming(), receipt: receiptMaker) }
+    }
+}
