@@ -90,5 +90,14 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
+        // Whole-system tests: the real `baton` executable as a process, killed and restarted; the
+        // CLI as an integrator uses it; interoperability with an independent JOSE implementation.
+        .testTarget(
+            name: "BatonEndToEndTests",
+            dependencies: [
+                "BatonCore", "BatonSigning", "BatonStore", "BatonSynthetic",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
+        ),
     ]
 )

@@ -21,6 +21,10 @@ struct DemoCommand: AsyncParsableCommand {
 
             The demo keys are for this demo only: they are public in the repository, so a real hub
             must never register them.
+
+            Examples:
+              swift run baton demo
+              swift run baton demo --port 9090 --database ./demo.sqlite --messages 100 --interval 2
             """)
 
     @Option(help: "Address to listen on.")

@@ -1,0 +1,151 @@
+import BatonCore
+import BatonSigning
+import Foundation
+import Testing
+
+@Suite("The baton command line")
+struct CLITests {
+    @Test("keys generate writes a private key only its owner can read and prints a registry entry that loads")
+    func keysGenerate() throws {
+        let workspace = try Workspace()
+        let keyPath = workspace.path("new.jwk")
+        let result = try BatonBinary.run(["keys", "generate", "--agency", "police-northmoor", "--kid", "nmp-2027-1", "--algorithm", "ES256", "--out", keyPath])
+        #expect(result.status == 0, "\(result.stderr)")
+        let mode = (try FileManager.default.attributesOfItem(atPath: keyPath)[.posixPermissions] as? NSNumber)?.intValue
+        #expect(mode == 0o600)
+        let key = try KeyFile.load(path: keyPath)
+        #expect(key.kid == "police-northmoor/nmp-2027-1")
+        #expect(key.key.algorithm == .es256)
+        #expect(!result.stdout.contains("\"d\""))
+
+        // Paste the printed entry under keys: and the registry accepts it.
+        let entry = result.stdout.split(separator: "\n").filter { !$0.hasPrefix("#") }.joined(separator: "\n")
+        let file = workspace.agencies.appendingPathComponent("police-northmoor.yaml")
+        let text = try String(contentsOf: file, encoding: .utf8).replacingOccurrences(of: "keys:\n", with: "keys:\n\(entry)\n")
+        try text.write(to: file, atomically: true, encoding: .utf8)
+        let registry = try AgencyRegistry.load(directory: workspace.agencies.path)
+        #expect(registry.key(qualifiedKid: "police-northmoor/nmp-2027-1")?.publicKey.thumbprint == key.key.publicKey.thumbprint)
+
+        let again = try BatonBinary.run(["keys", "generate", "--agency", "police-northmoor", "--kid", "x", "--out", keyPath])
+        #expect(again.status != 0)
+        #expect(again.stderr.contains("already exists"))
+    }
+
+    @Test("agencies check and serve stop on a bad registry, naming file, line and field")
+    func badRegistry() throws {
+        let workspace = try Workspace()
+        let file = workspace.agencies.appendingPathComponent("school-ashgrove-primary.yaml")
+        try (try String(contentsOf: file, encoding: .utf8) + "colour: green\n").write(to: file, atomically: true, encoding: .utf8)
+        let check = try BatonBinary.run(["agencies", "check", "--agencies", workspace.agencies.path])
+        #expect(check.status == 78)
+        #expect(check.stderr.contains("school-ashgrove-primary.yaml:8: colour: unknown field"), "\(check.stderr)")
+        let serve = try BatonBinary.run(["serve", "--port", "0", "--agencies", workspace.agencies.path, "--database", workspace.database])
+        #expect(serve.status == 78)
+        #expect(serve.stderr.contains("colour: unknown field"))
+        #expect(!FileManager.default.fileExists(atPath: workspace.database), "the hub opened its database despite a bad registry")
+        let postgres = try BatonBinary.run(["serve", "--database", "postgres://localhost/baton"])
+        #expect(postgres.status == 78)
+        #expect(postgres.stderr.contains("PostgreSQL is not supported by this version yet"))
+        let good = try BatonBinary.run(["agencies", "check", "--agencies", URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("agencies").path])
+        #expect(good.status == 0)
+        #expect(good.stdout.contains("6 agencies, 6 keys, no problems"))
+    }
+
+    @Test("an integrator signs, submits, checks the receipt, reads the status and makes a token, all with the CLI")
+    func integratorJourney() async throws {
+        let workspace = try Workspace()
+        let hub = try HubProcess(workspace)
+        defer { _ = hub.stop() }
+        let payload = #"""
+            {"kind":"notification","from":{"agency":"police-northmoor"},
+             "subjects":[{"ref":"c1","givenName":"Oscar","familyName":"Pearson","dateOfBirth":"2017-06-14","school":{"urn":"990101"}}],
+             "consent":{"status":"not-sought","basis":"legal-duty"},
+             "notification":{"type":"domestic-abuse","occurredAt":"2026-01-01T22:00:00Z","childPresent":true}}
+            """#
+        try payload.write(toFile: workspace.path("notification.json"), atomically: true, encoding: .utf8)
+
+        let signed = try BatonBinary.run(["sign", "--key", workspace.path("police.jwk"), "--stamp", workspace.path("notification.json")])
+        #expect(signed.status == 0, "\(signed.stderr)")
+        #expect(!signed.stdout.hasSuffix("\n"), "a piped JWS must not end with a newline")
+        let verifier = JWSVerifier(registry: try AgencyRegistry.load(directory: workspace.agencies.path))
+        #expect(throws: Never.self) { try verifier.verifyMessage(Array(signed.stdout.utf8), at: Date()) }
+
+        let submitted = try BatonBinary.run(["submit", "--hub", hub.baseURL, "--key", workspace.path("police.jwk"), "--stamp", workspace.path("notification.json")])
+        #expect(submitted.status == 0, "\(submitted.stderr)")
+        #expect(submitted.stdout.contains("Accepted: receipt verified"))
+        let messageId = try #require(submitted.stdout.firstMatch(of: /"messageId" : "([0-9a-f-]{36})"/)?.1)
+
+        try signed.stdout.write(toFile: workspace.path("ready.jws"), atomically: true, encoding: .utf8)
+        let first = try BatonBinary.run(["submit", "--hub", hub.baseURL, "--signed", workspace.path("ready.jws")])
+        #expect(first.status == 0, "\(first.stderr)")
+        let again = try BatonBinary.run(["submit", "--hub", hub.baseURL, "--signed", workspace.path("ready.jws")])
+        #expect(again.stdout.contains("Already held (identical resubmission): receipt verified"))
+
+        let status = try BatonBinary.run(["status", "--hub", hub.baseURL, "--key", workspace.path("police.jwk"), String(messageId)])
+        #expect(status.status == 0, "\(status.stderr)")
+        #expect(status.stdout.contains(#""state" : "received""#))
+
+        let otherAgency = try BatonBinary.run(["status", "--hub", hub.baseURL, "--key", workspace.path("school.jwk"), String(messageId)])
+        #expect(otherAgency.status == 1)
+        #expect(otherAgency.stderr.contains("/problems/not-found"))
+
+        let token = try BatonBinary.run(["token", "--key", workspace.path("police-es.jwk"), "--lifetime", "60"])
+        let identity = try verifier.verifyBearer(token.stdout, at: Date())
+        #expect(identity.agency.rawValue == "police-northmoor")
+
+        // A refusal prints the problem and exits 1.
+        let stale = payload.replacingOccurrences(of: #""kind""#, with: #""messageId":"0b0e3a4c-1111-4c4c-9d9d-000000000001","sentAt":"2026-01-02T00:00:00Z","kind""#)
+        try stale.write(toFile: workspace.path("stale.json"), atomically: true, encoding: .utf8)
+        let refused = try BatonBinary.run(["submit", "--hub", hub.baseURL, "--key", workspace.path("police.jwk"), workspace.path("stale.json")])
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("/problems/clock-skew"))
+    }
+
+    @Test("a private key other users can read is refused with the fix")
+    func readableKeyRefused() throws {
+        let workspace = try Workspace()
+        try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: workspace.path("police.jwk"))
+        let result = try BatonBinary.run(["token", "--key", workspace.path("police.jwk")])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("chmod 600"))
+    }
+
+    @Test("serve reads its settings from BATON_* environment variables and stops cleanly on SIGTERM")
+    func environmentAndShutdown() throws {
+        let workspace = try Workspace()
+        let environment = ["BATON_AGENCIES": workspace.agencies.path, "BATON_DATABASE": workspace.path("env.sqlite"), "BATON_LOG_LEVEL": "info"]
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: BatonBinary.path)
+        process.arguments = ["serve", "--port", "0"]
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        let log = Pipe()
+        process.standardError = log
+        try process.run()
+        var text = ""
+        let deadline = Date() + 60
+        while !text.contains("listening"), Date() < deadline {
+            text += String(decoding: log.fileHandleForReading.availableData, as: UTF8.self)
+        }
+        #expect(text.contains("listening"))
+        #expect(FileManager.default.fileExists(atPath: workspace.path("env.sqlite")))
+        #expect(FileManager.default.fileExists(atPath: workspace.path("env.sqlite.hub-key.jwk")))
+        process.terminate()
+        process.waitUntilExit()
+        text += String(decoding: log.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(process.terminationStatus == 0)
+        #expect(text.contains("stopped"))
+        let badPort = try BatonBinary.run(["serve"], environment: ["BATON_PORT": "eighty"])
+        #expect(badPort.status == 78)
+        #expect(badPort.stderr.contains("BATON_PORT must be a whole number"))
+    }
+
+    @Test("every command's help explains itself with an example", arguments: [
+        ["serve"], ["demo"], ["keys", "generate"], ["sign"], ["submit"], ["token"], ["status"], ["agencies", "check"],
+    ])
+    func help(_ command: [String]) throws {
+        let result = try BatonBinary.run(command + ["--help"])
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("USAGE: baton \(command.joined(separator: " "))"))
+        if command != ["agencies", "check"] { #expect(result.stdout.contains("xample"), "\(result.stdout)") }
+    }
+}
