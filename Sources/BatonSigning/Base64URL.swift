@@ -68,6 +68,10 @@ public enum Base64URL {
         return output
     }
 
-    /// Whether every byte is in the base64url alphabet.
+    /// Whether `byte` is in the base64url alphabet.
     public static func isAlphabet(_ byte: UInt8) -> Bool { decodeTable[Int(byte)] != 0xFF }
+
+    /// The decoding table: each byte's 6-bit value, or 0xFF outside the alphabet. For loops that
+    /// test many bytes (read it once, not per byte).
+    public static var alphabetTable: [UInt8] { decodeTable }
 }

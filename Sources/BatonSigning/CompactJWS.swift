@@ -41,11 +41,12 @@ public struct CompactJWS: Sendable {
         guard !bytes.isEmpty else { throw .malformed("the body is empty") }
         var dots: [Int] = []
         var end = bytes.count
+        let alphabet = Base64URL.alphabetTable
         for (index, byte) in bytes.enumerated() {
             if byte == UInt8(ascii: ".") {
                 dots.append(index)
                 if dots.count > 2 { throw .malformed("it has more than three dot-separated parts") }
-            } else if !Base64URL.isAlphabet(byte) {
+            } else if alphabet[Int(byte)] == 0xFF {
                 if dots.count == 2 {
                     end = index
                     break

@@ -42,4 +42,13 @@ struct OpenAPITests {
         let slugs = try #require((schemas["ProblemSlug"] as? [String: Any])?["enum"] as? [String])
         #expect(Set(slugs) == Set(ProblemType.allCases.map(\.rawValue)))
     }
+
+    @Test("docs/problems.md lists every problem type with its status")
+    func problemsDocument() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let text = try String(contentsOf: root.appendingPathComponent("docs/problems.md"), encoding: .utf8)
+        for type in ProblemType.allCases {
+            #expect(text.contains("| \(type.status.code) | `\(type.uri)` | \(type.title) |"), "docs/problems.md is missing or misstates \(type.rawValue)")
+        }
+    }
 }

@@ -16,7 +16,8 @@ struct PayloadReader {
             report(pointer, "must be an object, found \(value.typeName)")
             return nil
         }
-        for name in object.names where !allowed.contains(name) {
+        for member in object.members where !allowed.contains(member.name) {
+            let name = member.name
             report(pointer / name, "is not a field of this object (allowed: \(allowed.sorted().joined(separator: ", ")))")
         }
         return object

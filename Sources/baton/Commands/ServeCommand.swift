@@ -5,6 +5,8 @@ import Foundation
 import Hummingbird
 import Logging
 import Metrics
+import NIOCore
+import NIOPosix
 import Prometheus
 
 /// Options shared by `serve` and `demo`.
@@ -75,9 +77,13 @@ struct HubOptions: ParsableArguments {
     }
 }
 
-/// Process-wide set-up done once, by the executable only: log output and the metrics backend.
+/// Process-wide set-up done once, by the executable only: log output, the metrics backend, and
+/// running Swift concurrency on SwiftNIO's event loops.
 enum Bootstrap {
     static func run(level: Logger.Level, prometheus: PrometheusCollectorRegistry) -> Logger {
+        // Request handlers then run on the event loop threads that also do the socket I/O, instead
+        // of hopping to a separate thread pool and back for every request.
+        _ = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level
