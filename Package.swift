@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "BatonCore", targets: ["BatonCore"]),
         .library(name: "BatonSigning", targets: ["BatonSigning"]),
         .library(name: "BatonStore", targets: ["BatonStore"]),
+        .library(name: "BatonPolicy", targets: ["BatonPolicy"]),
         .library(name: "BatonServer", targets: ["BatonServer"]),
     ],
     dependencies: [
@@ -36,6 +37,15 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
+        // Loading, checking and evaluating policy files: calendar, deadlines, routing, outcomes.
+        .target(
+            name: "BatonPolicy",
+            dependencies: [
+                "BatonCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
         // The storage protocol and its SQLite implementation (GRDB).
         .target(
             name: "BatonStore",
@@ -46,11 +56,13 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
             ]
         ),
-        // The Hummingbird application: API routes, intake pipeline, operations endpoints.
+        // The Hummingbird application: API routes, intake pipeline, item workflow, deadline sweeper,
+        // push delivery, operations endpoints.
         .target(
             name: "BatonServer",
             dependencies: [
-                "BatonCore", "BatonSigning", "BatonStore",
+                "BatonCore", "BatonSigning", "BatonStore", "BatonPolicy",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -92,6 +104,7 @@ let package = Package(
             path: "benchmarks/intake/Sources"
         ),
         .testTarget(name: "BatonCoreTests", dependencies: ["BatonCore", "BatonSynthetic"]),
+        .testTarget(name: "BatonPolicyTests", dependencies: ["BatonPolicy", "BatonCore"]),
         .testTarget(
             name: "BatonSigningTests",
             dependencies: ["BatonSigning", "BatonSynthetic", .product(name: "Crypto", package: "swift-crypto")]

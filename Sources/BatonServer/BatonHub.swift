@@ -1,4 +1,6 @@
+import AsyncHTTPClient
 import BatonCore
+import BatonPolicy
 import BatonSigning
 import BatonStore
 import Foundation
@@ -7,7 +9,14 @@ import Logging
 import Prometheus
 import ServiceLifecycle
 
-/// One running hub: its registry, store, keys and HTTP application.
+/// A configuration folder the hub cannot start with: which one, and every problem in it.
+public struct StartupProblem: Error, CustomStringConvertible {
+    public let what: String
+    public let errors: ConfigurationErrors
+    public var description: String { "\(what):\n\(errors)" }
+}
+
+/// One running hub: its registry, policies, store, keys, HTTP application and background work.
 ///
 /// ```swift
 /// let hub = try BatonHub.open(configuration: configuration, logger: logger)
@@ -17,21 +26,28 @@ import ServiceLifecycle
 public final class BatonHub: Sendable {
     public let configuration: HubConfiguration
     public let registry: AgencyRegistry
-    public let store: any MessageStore
+    public let policies: PolicySet
+    public let store: any HubStore
     public let hubKey: HubKey
     public let clock: any HubClock
     public let verifier: JWSVerifier
     public let intake: IntakeService
+    public let sweeper: DeadlineSweeper
+    public let deliveries: DeliveryWorker
     public let metrics: HubMetrics
     public let prometheus: PrometheusCollectorRegistry
     public let logger: Logger
+    let workflow: ItemWorkflow
+    let views: ItemViews
 
     public init(
-        configuration: HubConfiguration, registry: AgencyRegistry, store: any MessageStore, hubKey: HubKey,
-        clock: any HubClock = SystemClock(), metrics: HubMetrics, prometheus: PrometheusCollectorRegistry, logger: Logger
+        configuration: HubConfiguration, registry: AgencyRegistry, policies: PolicySet, store: any HubStore, hubKey: HubKey,
+        clock: any HubClock = SystemClock(), identifiers: any IdentifierSource = RandomIdentifiers(), metrics: HubMetrics,
+        prometheus: PrometheusCollectorRegistry, httpClient: HTTPClient = .shared, logger: Logger
     ) {
         self.configuration = configuration
         self.registry = registry
+        self.policies = policies
         self.store = store
         self.hubKey = hubKey
         self.clock = clock
@@ -39,18 +55,43 @@ public final class BatonHub: Sendable {
         self.prometheus = prometheus
         self.logger = logger
         self.verifier = JWSVerifier(registry: registry, maxPayloadBytes: configuration.maxPayloadBytes, clockSkew: configuration.clockSkew)
+        let workflow = ItemWorkflow(policies: policies, registry: registry, identifiers: identifiers)
+        self.workflow = workflow
+        let views = ItemViews(disclosure: Disclosure(registry: registry), policies: policies, registry: registry)
+        self.views = views
+        let pipeline = IntakePipeline(
+            cases: CaseIntake(
+                workflow: workflow, identity: IdentityLinker(identifiers: identifiers),
+                router: MessageRouter(policy: policies.routing, agencies: Array(registry.agencies.values))),
+            replies: ReplyIntake(workflow: workflow), hubKey: hubKey, registry: registry)
         self.intake = IntakeService(
-            verifier: verifier, store: store, hubKey: hubKey, clock: clock, clockSkew: configuration.clockSkew,
+            verifier: verifier, store: store, pipeline: pipeline, clock: clock, clockSkew: configuration.clockSkew,
             metrics: metrics, logger: logger)
+        self.sweeper = DeadlineSweeper(store: store, workflow: workflow, clock: clock, logger: logger, metrics: metrics)
+        self.deliveries = DeliveryWorker(
+            store: store, workflow: workflow, views: views, hubKey: hubKey, clock: clock, client: httpClient, logger: logger,
+            metrics: metrics)
     }
 
-    /// Loads the registry (all-or-nothing), opens the SQLite store and the hub key (creating the
-    /// key on first start).
+    /// Loads the registry and the policies (all-or-nothing), opens the SQLite store and the hub
+    /// key (creating the key on first start).
     public static func open(
-        configuration: HubConfiguration, clock: any HubClock = SystemClock(), logger: Logger,
-        prometheus: PrometheusCollectorRegistry = PrometheusCollectorRegistry()
+        configuration: HubConfiguration, clock: any HubClock = SystemClock(), identifiers: any IdentifierSource = RandomIdentifiers(),
+        logger: Logger, prometheus: PrometheusCollectorRegistry = PrometheusCollectorRegistry()
     ) throws -> BatonHub {
-        let registry = try AgencyRegistry.load(directory: configuration.agenciesDirectory)
+        let registry: AgencyRegistry
+        do { registry = try AgencyRegistry.load(directory: configuration.agenciesDirectory) } catch {
+            throw StartupProblem(what: "the agency registry at \(configuration.agenciesDirectory)", errors: error)
+        }
+        let policies: PolicySet
+        do {
+            policies = try PolicySet.load(directory: configuration.policiesDirectory, agencies: Array(registry.agencies.values), now: clock.now())
+        } catch {
+            throw StartupProblem(what: "the policies at \(configuration.policiesDirectory)", errors: error)
+        }
+        for warning in policies.warnings {
+            logger.warning("policy warning", metadata: ["problem": "\(warning)"])
+        }
         let (hubKey, created) = try HubKey.loadOrCreate(path: configuration.resolvedHubKeyPath)
         if created {
             logger.notice("created the hub signing key", metadata: ["kid": "\(hubKey.kid)", "path": "\(configuration.resolvedHubKeyPath)"])
@@ -59,10 +100,19 @@ public final class BatonHub: Sendable {
         let store = try SQLiteStore(path: configuration.database, logger: logger, observeBatch: { metrics.recordCommitBatch($0) })
         logger.info("hub opened", metadata: [
             "agencies": "\(registry.agencies.count)", "keys": "\(registry.allKeys.count)", "hubKid": "\(hubKey.kid)",
+            "policyVersion": "\(policies.version.prefix(12))",
         ])
         return BatonHub(
-            configuration: configuration, registry: registry, store: store, hubKey: hubKey, clock: clock, metrics: metrics,
-            prometheus: prometheus, logger: logger)
+            configuration: configuration, registry: registry, policies: policies, store: store, hubKey: hubKey, clock: clock,
+            identifiers: identifiers, metrics: metrics, prometheus: prometheus, logger: logger)
+    }
+
+    /// The background work of a running hub: the deadline sweeper and push delivery.
+    public func backgroundServices() -> [any Service] {
+        [
+            SweeperService(sweeper: sweeper, interval: configuration.sweepInterval, logger: logger),
+            DeliveryService(worker: deliveries, interval: configuration.deliveryInterval, logger: logger),
+        ]
     }
 
     /// The agency a read request's bearer token authenticates.
@@ -77,20 +127,21 @@ public final class BatonHub: Sendable {
         }
     }
 
-    public func router() -> Router<BasicRequestContext> {
+    public func router() -> Hummingbird.Router<BasicRequestContext> {
         // Middleware applies to routes added after it, but the 405 answer needs the route table:
         // register once on a probe router to read the table, then for real.
-        let probe = Router(context: BasicRequestContext.self)
+        let probe = Hummingbird.Router(context: BasicRequestContext.self)
         registerRoutes(on: probe)
-        let router = Router(context: BasicRequestContext.self)
+        let router = Hummingbird.Router(context: BasicRequestContext.self)
         router.add(middleware: MetricsMiddleware())
         router.add(middleware: ProblemMiddleware(methods: RouteMethods(probe.routes.map { ($0.path.description, $0.method) })))
         registerRoutes(on: router)
         return router
     }
 
-    func registerRoutes(on router: Router<BasicRequestContext>) {
+    func registerRoutes(on router: Hummingbird.Router<BasicRequestContext>) {
         MessageRoutes(hub: self).register(on: router)
+        ItemRoutes(hub: self).register(on: router)
         OperationsRoutes(hub: self).register(on: router)
     }
 
@@ -102,7 +153,7 @@ public final class BatonHub: Sendable {
         Application(
             router: router(),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "baton"),
-            services: services,
+            services: backgroundServices() + services,
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
             logger: logger)
     }

@@ -19,6 +19,10 @@ public struct HubConfiguration: Sendable {
     public var maxPayloadBytes: Int = 256 * 1024
     /// How far a message's `sentAt` may be from the hub's clock.
     public var clockSkew: TimeInterval = 300
+    /// How often the deadline sweeper looks for overdue items.
+    public var sweepInterval: Duration = .seconds(5)
+    /// How often the delivery worker looks for pushes that are due.
+    public var deliveryInterval: Duration = .seconds(1)
 
     public init() {}
 

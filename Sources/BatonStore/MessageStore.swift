@@ -41,6 +41,25 @@ public struct StoredMessage: Sendable, Equatable {
     public let jws: [UInt8]
     /// The hub-signed receipt returned when the message was first accepted.
     public let receipt: String
+    /// What intake decided (the receipt response's items and subjects), as first answered.
+    public let summary: JSONValue?
+
+    public init(
+        sequence: Int64, sender: AgencyID, messageId: MessageID, kind: MessageKind, senderKid: String, sentAt: Date, receivedAt: Date,
+        sha256: String, jws: [UInt8], receipt: String, summary: JSONValue? = nil
+    ) {
+        self.sequence = sequence
+        self.sender = sender
+        self.messageId = messageId
+        self.kind = kind
+        self.senderKid = senderKid
+        self.sentAt = sentAt
+        self.receivedAt = receivedAt
+        self.sha256 = sha256
+        self.jws = jws
+        self.receipt = receipt
+        self.summary = summary
+    }
 }
 
 /// What happened to a submission.
@@ -56,29 +75,6 @@ public enum IntakeResult: Sendable, Equatable {
 /// Signs the receipt for a message once the store has given it its sequence number; runs inside
 /// the storing transaction, so the receipt is stored with the message.
 public typealias ReceiptMaker = @Sendable (_ message: IncomingMessage, _ sequence: Int64) throws -> String
-
-/// Where Baton keeps what it has received and decided. The SQLite implementation is the embedded
-/// default; PostgreSQL sits behind the same protocol for scale-out.
-///
-/// The central promise: ``accept(_:receipt:)`` returns only after the transaction holding the
-/// message and its receipt has committed durably. A caller that gets a result may hand out the
-/// receipt; a caller that gets an error must not.
-public protocol MessageStore: Sendable {
-    /// Stores `message` with the receipt from `receipt`, or reports it as a duplicate or conflict.
-    func accept(_ message: IncomingMessage, receipt: @escaping ReceiptMaker) async throws -> IntakeResult
-
-    /// The message `id` from `sender`, if the hub holds it.
-    func message(from sender: AgencyID, id: MessageID) async throws -> StoredMessage?
-
-    /// Number of messages held (for operations and tests).
-    func messageCount() async throws -> Int
-
-    /// Throws when the store cannot serve requests (for `/readyz`).
-    func checkReadiness() async throws
-
-    /// Finishes pending writes and releases the database.
-    func close() async throws
-}
 
 /// A failure of the store itself (not of the message), reported as 503 so the sender retries.
 public struct StoreUnavailable: Error, CustomStringConvertible, Sendable {

@@ -45,20 +45,29 @@ struct Workspace {
     let policeKey = KeyFile(kid: "police-northmoor/e2e-1", key: .generate(.edDSA))
     let policeES = KeyFile(kid: "police-northmoor/e2e-2", key: .generate(.es256))
     let schoolKey = KeyFile(kid: "school-ashgrove-primary/e2e-1", key: .generate(.edDSA))
+    let mashKey = KeyFile(kid: "northmoor-mash/e2e-1", key: .generate(.edDSA))
 
     init() throws {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("e2e-\(UUID())")
         try FileManager.default.createDirectory(at: agencies, withIntermediateDirectories: true)
         try registryFile(id: "police-northmoor", type: "police", keys: [policeKey, policeES])
             .write(to: agencies.appendingPathComponent("police-northmoor.yaml"), atomically: true, encoding: .utf8)
-        try registryFile(id: "school-ashgrove-primary", type: "school", keys: [schoolKey], codes: #"{ urn: "990101" }"#)
+        try registryFile(id: "school-ashgrove-primary", type: "school", keys: [schoolKey], codes: #"{ urn: "990101", la: "995" }"#)
             .write(to: agencies.appendingPathComponent("school-ashgrove-primary.yaml"), atomically: true, encoding: .utf8)
         try policeKey.write(path: path("police.jwk"))
         try policeES.write(path: path("police-es.jwk"))
         try schoolKey.write(path: path("school.jwk"))
+        try mashKey.write(path: path("mash.jwk"))
+        try registryFile(id: "northmoor-mash", type: "social-care", keys: [mashKey], codes: #"{ la: "995" }"#)
+            .write(to: agencies.appendingPathComponent("northmoor-mash.yaml"), atomically: true, encoding: .utf8)
+        try FileManager.default.copyItem(at: Workspace.repository.appendingPathComponent("policies"), to: policies)
     }
 
+    /// The repository checkout these tests belong to (for its shipped policies and agencies).
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
     var agencies: URL { folder.appendingPathComponent("agencies") }
+    var policies: URL { folder.appendingPathComponent("policies") }
     var database: String { path("baton.sqlite") }
     func path(_ name: String) -> String { folder.appendingPathComponent(name).path }
 
@@ -81,7 +90,7 @@ final class HubProcess {
         logPath = workspace.path("serve-\(UUID().uuidString.prefix(6)).log")
         FileManager.default.createFile(atPath: logPath, contents: nil)
         process.executableURL = URL(fileURLWithPath: BatonBinary.path)
-        process.arguments = ["serve", "--port", "0", "--agencies", workspace.agencies.path, "--database", workspace.database] + extraArguments
+        process.arguments = ["serve", "--port", "0", "--agencies", workspace.agencies.path, "--policies", workspace.policies.path, "--database", workspace.database] + extraArguments
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         let logHandle = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
         process.standardError = logHandle

@@ -66,7 +66,8 @@ struct IntegratorGuideTests {
         #expect(text.contains("Signature Verified Successfully"))
         #expect(text.contains("the receipt covers exactly what was sent"))
         #expect(text.contains("200\nsame receipt"))
-        #expect(text.contains(#""state": "received""#))
+        #expect(text.contains(#""state": "open""#))
+        #expect(text.contains(#""recipient": "northmoor-mash""#))
         #expect(text.contains("/problems/invalid-message"))
     }
 }

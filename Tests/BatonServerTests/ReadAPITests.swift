@@ -20,8 +20,13 @@ struct ReadAPITests {
             let body = try #require(response.json?.objectValue)
             #expect(body["messageId"]?.stringValue == id)
             #expect(body["kind"]?.stringValue == "referral")
-            #expect(body["state"]?.stringValue == "received")
-            #expect(body["items"] == .array([]))
+            // Routed to the MASH of the child's home authority (postcode NM3 → 995), still open.
+            #expect(body["state"]?.stringValue == "open")
+            let items = try #require(body["items"]?.arrayValue)
+            #expect(items.count == 1)
+            #expect(items.first?.objectValue?["recipient"]?.stringValue == "mash-test")
+            #expect(items.first?.objectValue?["purpose"]?.stringValue == "decide-response")
+            #expect(body["loop"]?.objectValue?["closed"] == false)
             #expect(body["receipt"] == receipt)
             #expect(body["sha256"]?.stringValue == Digest.sha256Hex(Array(jws.utf8)))
             // The token may be signed with any of the agency's keys, and reused until it expires.
@@ -74,7 +79,7 @@ struct OperationsTests {
         let hub = try TestHub()
         try await hub.run { _, client in
             #expect(try await client.execute(uri: "/healthz", method: .get).json == ["status": "ok"])
-            #expect(try await client.execute(uri: "/readyz", method: .get).json == ["status": "ready", "agencies": 2])
+            #expect(try await client.execute(uri: "/readyz", method: .get).json == ["status": "ready", "agencies": 3])
             _ = try await client.submit(try hub.signed(hub.referral()))
             let jws = try hub.signed(hub.referral())
             _ = try await client.submit(jws)

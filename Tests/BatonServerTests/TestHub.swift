@@ -51,7 +51,12 @@ struct TestHub {
     let futureKey = KeyFile(kid: "police-test/future", key: .generate(.edDSA))
     let revokedKey = KeyFile(kid: "police-test/revoked", key: .generate(.edDSA))
     let schoolKey = KeyFile(kid: "school-test/s1", key: .generate(.edDSA))
+    let mash = AgencyID(rawValue: "mash-test")!
+    let mashKey = KeyFile(kid: "mash-test/m1", key: .generate(.edDSA))
     var configuration = HubConfiguration()
+
+    /// The repository checkout these tests belong to.
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
     init(maxPayloadBytes: Int = 256 * 1024) throws {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("hub-\(UUID())")
@@ -80,12 +85,31 @@ struct TestHub {
             id: school-test
             type: school
             name: Test School
-            codes: { urn: "990199" }
+            codes: { urn: "990199", la: "995" }
             keys:
             \(entry(schoolKey))
             """
+        let mash = """
+            id: mash-test
+            type: social-care
+            name: Test MASH
+            codes: { la: "995" }
+            keys:
+            \(entry(mashKey))
+            escalation:
+              - { level: 1, role: team-manager, email: tm@mash-test.example.org }
+              - { level: 2, role: service-manager, email: sm@mash-test.example.org }
+            """
         try police.write(to: agencies.appendingPathComponent("police-test.yaml"), atomically: true, encoding: .utf8)
         try school.write(to: agencies.appendingPathComponent("school-test.yaml"), atomically: true, encoding: .utf8)
+        try mash.write(to: agencies.appendingPathComponent("mash-test.yaml"), atomically: true, encoding: .utf8)
+        // The shipped policies, with this registry's MASH as the triage inbox.
+        let policies = folder.appendingPathComponent("policies")
+        try FileManager.default.copyItem(at: TestHub.repository.appendingPathComponent("policies"), to: policies)
+        let routing = policies.appendingPathComponent("routing.yaml")
+        try (try String(contentsOf: routing, encoding: .utf8)).replacingOccurrences(of: "triage: northmoor-mash", with: "triage: mash-test")
+            .write(to: routing, atomically: true, encoding: .utf8)
+        configuration.policiesDirectory = policies.path
         configuration.port = 0
         configuration.agenciesDirectory = agencies.path
         configuration.database = folder.appendingPathComponent("baton.sqlite").path

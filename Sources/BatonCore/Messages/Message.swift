@@ -51,7 +51,16 @@ public struct Message: Sendable, Equatable {
     public enum Body: Sendable, Equatable {
         case referral(Concern)
         case notification(NotificationDetails)
+        case acknowledgement(Acknowledgement)
+        case update(ProgressUpdate)
+        case outcome(OutcomeReport)
+        case cancellation(Cancellation)
+        case escalation(Disagreement)
     }
+
+    /// Whether the message starts new work about children (a referral, a notification) rather
+    /// than answering an item.
+    public var isCaseMessage: Bool { kind.isCaseKind }
 
     public init(
         messageId: MessageID, kind: MessageKind, sentAt: Date, from: Sender, subjects: [Mention],
@@ -134,11 +143,13 @@ public struct Mention: Sendable, Equatable {
     public var sex: Sex?
     public var address: Address?
     public var schoolURN: String?
+    /// The ODS code of the person's GP practice.
+    public var gpODS: String?
 
     public init(
         ref: String, nhsNumber: String? = nil, upn: String? = nil, localIds: [LocalID] = [], givenName: String? = nil,
         familyName: String? = nil, otherNames: [String] = [], dateOfBirth: CalendarDate? = nil, sex: Sex? = nil,
-        address: Address? = nil, schoolURN: String? = nil
+        address: Address? = nil, schoolURN: String? = nil, gpODS: String? = nil
     ) {
         self.ref = ref
         self.nhsNumber = nhsNumber
@@ -151,6 +162,7 @@ public struct Mention: Sendable, Equatable {
         self.sex = sex
         self.address = address
         self.schoolURN = schoolURN
+        self.gpODS = gpODS
     }
 }
 
@@ -240,11 +252,85 @@ public struct NotificationDetails: Sendable, Equatable {
     /// Whether a child was present (for domestic-abuse incidents: Operation Encompass).
     public var childPresent: Bool?
     public var summary: String?
+    /// For `plan-started` and `plan-ended`: which plan.
+    public var plan: PlanType?
 
-    public init(type: NotificationType, occurredAt: Date, childPresent: Bool? = nil, summary: String? = nil) {
+    public init(type: NotificationType, occurredAt: Date, childPresent: Bool? = nil, summary: String? = nil, plan: PlanType? = nil) {
         self.type = type
         self.occurredAt = occurredAt
         self.childPresent = childPresent
         self.summary = summary
+        self.plan = plan
+    }
+}
+
+/// `acknowledgement`: the recipient accepts an item and names its owner, or rejects it.
+public struct Acknowledgement: Sendable, Equatable {
+    public enum Decision: String, Sendable, Hashable, CaseIterable {
+        case accepted, rejected
+    }
+
+    public var decision: Decision
+    public var reason: String?
+    public var owner: Owner?
+
+    public init(decision: Decision, reason: String? = nil, owner: Owner? = nil) {
+        self.decision = decision
+        self.reason = reason
+        self.owner = owner
+    }
+}
+
+/// `update`: progress on an item; exactly one of its parts.
+public enum ProgressUpdate: Sendable, Equatable {
+    /// A progress note.
+    case note(String)
+    /// The recipient's decision on the response (a code from outcomes.yaml).
+    case decision(code: String, rationale: String)
+    /// Waiting for another agency or event.
+    case onHold(awaiting: String, reviewAt: Date, reason: String?)
+    /// Work resumes after a hold.
+    case resume(note: String?)
+    /// A manager approves or returns an outcome waiting for sign-off.
+    case signOff(approved: Bool, reason: String)
+}
+
+/// `outcome`: how the recipient closes an item.
+public struct OutcomeReport: Sendable, Equatable {
+    public var code: String
+    public var rationale: String
+    /// For a transfer: the agency the work passes to, and for what purpose.
+    public var transferTo: AgencyID?
+    public var transferPurpose: String?
+
+    public init(code: String, rationale: String, transferTo: AgencyID? = nil, transferPurpose: String? = nil) {
+        self.code = code
+        self.rationale = rationale
+        self.transferTo = transferTo
+        self.transferPurpose = transferPurpose
+    }
+}
+
+/// `cancellation`: the sender withdraws a message (all its open items) or one item.
+public struct Cancellation: Sendable, Equatable {
+    public var reason: String
+    public init(reason: String) { self.reason = reason }
+}
+
+/// `escalation`: a professional disagreement with another agency's handling of an item, for that
+/// agency's escalation contact to answer.
+public struct Disagreement: Sendable, Equatable {
+    public enum Concerning: String, Sendable, Hashable, CaseIterable {
+        case decision, outcome, rejection, delay, other
+    }
+
+    public var concerning: Concerning
+    public var reason: String
+    public var requestedAction: String?
+
+    public init(concerning: Concerning, reason: String, requestedAction: String? = nil) {
+        self.concerning = concerning
+        self.reason = reason
+        self.requestedAction = requestedAction
     }
 }

@@ -17,10 +17,32 @@ public enum MessageValidator {
         "messageId", "sentAt", "kind", "from", "subjects", "persons", "relationships", "sections", "consent",
         "doNotInform", "referrerAnonymous", "about",
     ]
-    static let kindFields: [MessageKind: Set<String>] = [.referral: ["concern"], .notification: ["notification"]]
+    static let kindFields: [MessageKind: Set<String>] = [
+        .referral: ["concern"], .notification: ["notification"], .acknowledgement: ["acknowledgement"], .update: ["update"],
+        .outcome: ["outcome"], .cancellation: ["cancellation"], .escalation: ["escalation"],
+    ]
+    /// Fields every reply (a message about an item or message) may carry.
+    static let replyFields: Set<String> = ["messageId", "sentAt", "kind", "from", "about"]
+    static let senderFields: Set<String> = ["agency", "person"]
+    static let professionalFields: Set<String> = ["name", "role", "email", "phone"]
+    static let localIdFields: Set<String> = ["system", "value"]
+    static let addressFields: Set<String> = ["lines", "postcode"]
+    static let schoolFields: Set<String> = ["urn"]
+    static let gpFields: Set<String> = ["ods"]
+    static let relationshipFields: Set<String> = ["from", "to", "role"]
+    static let sectionFields: Set<String> = ["label", "content"]
+    static let consentFields: Set<String> = ["status", "basis", "reasonNotSought", "purposes"]
+    static let aboutFields: Set<String> = ["item", "message"]
+    static let concernFields: Set<String> = ["categories", "summary", "childSeen", "childSeenAlone", "childsVoice", "risk", "incidentAt"]
+    static let riskFields: Set<String> = ["level", "tool", "toolVersion", "assessedBy"]
+    static let notificationFields: Set<String> = ["type", "occurredAt", "childPresent", "summary", "plan"]
+    /// Every top-level field each accepted kind may carry.
+    static let topLevelFields: [MessageKind: Set<String>] = Dictionary(uniqueKeysWithValues: MessageKind.allCases.map {
+        ($0, ($0.isCaseKind ? commonFields : replyFields).union(kindFields[$0] ?? []))
+    })
     static let mentionFields: Set<String> = [
         "ref", "nhsNumber", "upn", "localIds", "givenName", "familyName", "otherNames", "dateOfBirth", "sex",
-        "address", "school",
+        "address", "school", "gp",
     ]
     /// The earliest date of birth accepted; anything before is a typing error.
     static let earliestDateOfBirth = CalendarDate(year: 1900, month: 1, day: 1)!
@@ -41,7 +63,7 @@ public enum MessageValidator {
                 + MessageKind.accepted.map(\.rawValue).sorted().joined(separator: ", "))
             return .failure(MessageRejection(reason: .kindNotSupported(kind), problems: reader.problems))
         }
-        _ = reader.object(payload, at: .root, allowed: commonFields.union(kindFields[kind] ?? []))
+        _ = reader.object(payload, at: .root, allowed: topLevelFields[kind]!)
 
         let messageIdText = reader.string(root, "messageId", at: .root, required: true)
         let messageId = messageIdText.flatMap { MessageID(rawValue: $0) }
@@ -50,6 +72,15 @@ public enum MessageValidator {
         }
         let sentAt = reader.dateTime(root, "sentAt", at: .root, required: true)
         let from = readSender(root, &reader)
+        let about = readAbout(root, &reader)
+
+        guard kind.isCaseKind else {
+            let body = readReply(kind, root, about: about, sentAt: sentAt, &reader)
+            guard reader.problems.isEmpty, let messageId, let sentAt, let from, let body else {
+                return .failure(MessageRejection(reason: .invalid, problems: reader.problems))
+            }
+            return .success(Message(messageId: messageId, kind: kind, sentAt: sentAt, from: from, subjects: [], about: about, body: body))
+        }
 
         let subjects = readMentions(root, "subjects", required: true, &reader)
         if let subjectsValue = root["subjects"]?.arrayValue, subjectsValue.isEmpty {
@@ -62,7 +93,6 @@ public enum MessageValidator {
         let consent = readConsent(root, required: true, &reader)
         let doNotInform = readDoNotInform(root, refs: allRefs, &reader)
         let referrerAnonymous = reader.bool(root, "referrerAnonymous", at: .root) ?? false
-        let about = readAbout(root, &reader)
 
         let body: Message.Body?
         switch kind {
@@ -99,7 +129,7 @@ public enum MessageValidator {
     }
 
     static func readSender(_ root: JSONObject, _ reader: inout PayloadReader) -> Sender? {
-        guard let from = reader.requiredObject(root, "from", at: .root, allowed: ["agency", "person"]) else {
+        guard let from = reader.requiredObject(root, "from", at: .root, allowed: senderFields) else {
             return nil
         }
         var sender: Sender?
@@ -110,7 +140,7 @@ public enum MessageValidator {
                 reader.report("/from/agency", "must be an agency id: lower-case letters, digits and hyphens")
             }
         }
-        if let person = reader.object(from["person"], at: "/from/person", allowed: ["name", "role", "email", "phone"]) {
+        if let person = reader.object(from["person"], at: "/from/person", allowed: professionalFields) {
             sender?.person = Professional(
                 name: reader.string(person, "name", at: "/from/person"),
                 role: reader.string(person, "role", at: "/from/person"),
@@ -152,7 +182,7 @@ public enum MessageValidator {
         if let array = reader.array(object, "localIds", at: pointer) {
             for (index, element) in array.enumerated() {
                 let elementPointer = pointer / "localIds" / index
-                guard let idObject = reader.object(element, at: elementPointer, allowed: ["system", "value"]) else {
+                guard let idObject = reader.object(element, at: elementPointer, allowed: localIdFields) else {
                     continue
                 }
                 if let system = reader.string(idObject, "system", at: elementPointer, required: true),
@@ -168,7 +198,7 @@ public enum MessageValidator {
         let dateOfBirth = reader.calendarDate(object, "dateOfBirth", at: pointer)
         let sex = reader.enumeration(object, "sex", at: pointer, as: Sex.self)
         var address: Mention.Address?
-        if let addressObject = reader.object(object["address"], at: pointer / "address", allowed: ["lines", "postcode"]) {
+        if let addressObject = reader.object(object["address"], at: pointer / "address", allowed: addressFields) {
             let lines = reader.strings(addressObject, "lines", at: pointer / "address")
             var postcode = reader.string(addressObject, "postcode", at: pointer / "address")
             if let raw = postcode {
@@ -181,10 +211,17 @@ public enum MessageValidator {
             address = Mention.Address(lines: lines, postcode: postcode)
         }
         var schoolURN: String?
-        if let school = reader.object(object["school"], at: pointer / "school", allowed: ["urn"]) {
+        if let school = reader.object(object["school"], at: pointer / "school", allowed: schoolFields) {
             schoolURN = reader.string(school, "urn", at: pointer / "school", required: true)
             if let urn = schoolURN, !(6...7).contains(urn.count) || !urn.allSatisfy(\.isASCIIDigit) {
                 reader.report(pointer / "school" / "urn", "must be a school's unique reference number: 6 or 7 digits")
+            }
+        }
+        var gpODS: String?
+        if let gp = reader.object(object["gp"], at: pointer / "gp", allowed: gpFields) {
+            gpODS = reader.string(gp, "ods", at: pointer / "gp", required: true)
+            if let ods = gpODS, !(3...6).contains(ods.count) || !ods.allSatisfy({ $0.isASCII && ($0.isUppercase || $0.isNumber) }) {
+                reader.report(pointer / "gp" / "ods", "must be the practice's ODS code: 3 to 6 upper-case letters and digits")
             }
         }
         if isSubject, givenName == nil, familyName == nil, nhsNumber == nil, upn == nil, localIds.isEmpty,
@@ -195,7 +232,7 @@ public enum MessageValidator {
         guard let ref else { return nil }
         return Mention(
             ref: ref, nhsNumber: nhsNumber, upn: upn, localIds: localIds, givenName: givenName, familyName: familyName,
-            otherNames: otherNames, dateOfBirth: dateOfBirth, sex: sex, address: address, schoolURN: schoolURN)
+            otherNames: otherNames, dateOfBirth: dateOfBirth, sex: sex, address: address, schoolURN: schoolURN, gpODS: gpODS)
     }
 
     static func isValidRef(_ ref: String) -> Bool {
@@ -222,7 +259,7 @@ public enum MessageValidator {
         var relationships: [Relationship] = []
         for (index, element) in elements.enumerated() {
             let pointer = JSONPointer.root / "relationships" / index
-            guard let object = reader.object(element, at: pointer, allowed: ["from", "to", "role"]) else { continue }
+            guard let object = reader.object(element, at: pointer, allowed: relationshipFields) else { continue }
             let from = reader.string(object, "from", at: pointer, required: true)
             let to = reader.string(object, "to", at: pointer, required: true)
             let role = reader.enumeration(object, "role", at: pointer, required: true, as: RelationshipRole.self)
@@ -252,7 +289,7 @@ public enum MessageValidator {
         var labels: Set<String> = []
         for (index, element) in elements.enumerated() {
             let pointer = JSONPointer.root / "sections" / index
-            guard let object = reader.object(element, at: pointer, allowed: ["label", "content"]) else { continue }
+            guard let object = reader.object(element, at: pointer, allowed: sectionFields) else { continue }
             let label = reader.string(object, "label", at: pointer, required: true)
             if let label {
                 if !isValidSectionLabel(label) {
@@ -275,14 +312,13 @@ public enum MessageValidator {
     }
 
     static func readConsent(_ root: JSONObject, required: Bool, _ reader: inout PayloadReader) -> Consent? {
-        let allowed: Set<String> = ["status", "basis", "reasonNotSought", "purposes"]
         guard root["consent"] != nil else {
             if required {
                 reader.report("/consent", "is required: say whether consent was given, refused or not sought, and the lawful basis for sharing")
             }
             return nil
         }
-        guard let object = reader.object(root["consent"], at: "/consent", allowed: allowed) else { return nil }
+        guard let object = reader.object(root["consent"], at: "/consent", allowed: consentFields) else { return nil }
         let status = reader.enumeration(object, "status", at: "/consent", required: true, as: ConsentStatus.self)
         let basis = reader.enumeration(object, "basis", at: "/consent", required: true, as: LawfulBasis.self)
         let reason = reader.string(object, "reasonNotSought", at: "/consent")
@@ -307,7 +343,7 @@ public enum MessageValidator {
     }
 
     static func readAbout(_ root: JSONObject, _ reader: inout PayloadReader) -> About? {
-        guard let object = reader.object(root["about"], at: "/about", allowed: ["item", "message"]) else { return nil }
+        guard let object = reader.object(root["about"], at: "/about", allowed: aboutFields) else { return nil }
         let item = reader.string(object, "item", at: "/about")
         let message = reader.string(object, "message", at: "/about")
         switch (item, message) {
@@ -325,8 +361,7 @@ public enum MessageValidator {
     }
 
     static func readConcern(_ root: JSONObject, sections: [Section], sentAt: Date?, _ reader: inout PayloadReader) -> Concern? {
-        let allowed: Set<String> = ["categories", "summary", "childSeen", "childSeenAlone", "childsVoice", "risk", "incidentAt"]
-        guard let object = reader.requiredObject(root, "concern", at: .root, allowed: allowed) else { return nil }
+        guard let object = reader.requiredObject(root, "concern", at: .root, allowed: concernFields) else { return nil }
         var categories: [ConcernCategory] = []
         if let array = reader.array(object, "categories", at: "/concern", required: true) {
             if array.isEmpty { reader.report("/concern/categories", "must name at least one category of concern") }
@@ -355,7 +390,7 @@ public enum MessageValidator {
         }
         let childsVoice = reader.string(object, "childsVoice", at: "/concern")
         var risk: Concern.Risk?
-        if let riskObject = reader.requiredObject(object, "risk", at: "/concern", allowed: ["level", "tool", "toolVersion", "assessedBy"]) {
+        if let riskObject = reader.requiredObject(object, "risk", at: "/concern", allowed: riskFields) {
             if let level = reader.enumeration(riskObject, "level", at: "/concern/risk", required: true, as: RiskLevel.self) {
                 risk = Concern.Risk(
                     level: level, tool: reader.string(riskObject, "tool", at: "/concern/risk"),
@@ -374,8 +409,7 @@ public enum MessageValidator {
     }
 
     static func readNotification(_ root: JSONObject, sentAt: Date?, _ reader: inout PayloadReader) -> NotificationDetails? {
-        let allowed: Set<String> = ["type", "occurredAt", "childPresent", "summary"]
-        guard let object = reader.requiredObject(root, "notification", at: .root, allowed: allowed) else { return nil }
+        guard let object = reader.requiredObject(root, "notification", at: .root, allowed: notificationFields) else { return nil }
         let type = reader.enumeration(object, "type", at: "/notification", required: true, as: NotificationType.self)
         let occurredAt = reader.dateTime(object, "occurredAt", at: "/notification", required: true)
         if let occurredAt, let sentAt, occurredAt > sentAt {
@@ -383,8 +417,15 @@ public enum MessageValidator {
         }
         let childPresent = reader.bool(object, "childPresent", at: "/notification")
         let summary = reader.string(object, "summary", at: "/notification")
+        let plan = reader.enumeration(object, "plan", at: "/notification", as: PlanType.self)
+        if let type, [.planStarted, .planEnded].contains(type), plan == nil, object["plan"] == nil {
+            reader.report("/notification/plan", "is required for \(type.rawValue): say which plan")
+        }
+        if let type, ![.planStarted, .planEnded].contains(type), object["plan"] != nil {
+            reader.report("/notification/plan", "applies only to plan-started and plan-ended notifications")
+        }
         guard let type, let occurredAt else { return nil }
-        return NotificationDetails(type: type, occurredAt: occurredAt, childPresent: childPresent, summary: summary)
+        return NotificationDetails(type: type, occurredAt: occurredAt, childPresent: childPresent, summary: summary, plan: plan)
     }
 }
 

@@ -19,7 +19,26 @@ public enum MessageKind: String, Sendable, Hashable, Codable, CaseIterable {
 
     /// The kinds this hub accepts today. The others are part of the protocol and are refused with
     /// a `kind-not-supported` problem until the capability that handles them lands.
-    public static let accepted: Set<MessageKind> = [.referral, .notification]
+    public static let accepted: Set<MessageKind> = [
+        .referral, .notification, .acknowledgement, .update, .outcome, .cancellation, .escalation,
+    ]
+
+    /// Kinds that start new work about children (they carry subjects and consent) rather than
+    /// answer an item.
+    public var isCaseKind: Bool {
+        switch self {
+        case .referral, .notification, .informationRequest, .informationResponse, .strategyDiscussionRequest: true
+        default: false
+        }
+    }
+}
+
+/// A plan a child can be subject to.
+public enum PlanType: String, Sendable, Hashable, Codable, CaseIterable {
+    case childProtection = "child-protection"
+    case childInNeed = "child-in-need"
+    case lookedAfter = "looked-after"
+    case earlyHelp = "early-help"
 }
 
 /// Categories of concern (DOMAIN.md, "Vocabulary").
@@ -63,6 +82,10 @@ public enum NotificationType: String, Sendable, Hashable, Codable, CaseIterable 
     case policeAttendance = "police-attendance"
     case schoolExclusion = "school-exclusion"
     case schoolAbsence = "school-absence"
+    /// Social care: the child became subject to a plan (`plan` says which).
+    case planStarted = "plan-started"
+    /// Social care: the child's plan ended.
+    case planEnded = "plan-ended"
     case other
 }
 

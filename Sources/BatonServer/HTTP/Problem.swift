@@ -26,6 +26,8 @@ public enum ProblemType: String, Sendable, CaseIterable {
     case notFound = "not-found"
     case methodNotAllowed = "method-not-allowed"
     case messageIdConflict = "message-id-conflict"
+    case itemStateConflict = "item-state-conflict"
+    case notYourItem = "not-your-item"
     case invalidMessage = "invalid-message"
     case kindNotSupported = "kind-not-supported"
     case clockSkew = "clock-skew"
@@ -43,10 +45,10 @@ public enum ProblemType: String, Sendable, CaseIterable {
         case .unsupportedAlgorithm, .wrongTokenType, .forbiddenHeader, .unknownKey, .keyNotValid, .algorithmMismatch,
             .badSignature, .missingToken, .invalidToken:
             .unauthorized
-        case .agencyMismatch: .forbidden
+        case .agencyMismatch, .notYourItem: .forbidden
         case .notFound: .notFound
         case .methodNotAllowed: .methodNotAllowed
-        case .messageIdConflict: .conflict
+        case .messageIdConflict, .itemStateConflict: .conflict
         case .invalidMessage, .kindNotSupported, .clockSkew: .unprocessableContent
         case .storageUnavailable, .notReady: .serviceUnavailable
         case .internalError: .internalServerError
@@ -73,6 +75,8 @@ public enum ProblemType: String, Sendable, CaseIterable {
         case .notFound: "Not found"
         case .methodNotAllowed: "Method not allowed"
         case .messageIdConflict: "Message id already used for other content"
+        case .itemStateConflict: "The item cannot change that way now"
+        case .notYourItem: "Only the item's recipient may do that"
         case .invalidMessage: "Message breaks the protocol's rules"
         case .kindNotSupported: "Message kind not accepted yet"
         case .clockSkew: "Message time outside the allowed clock skew"
@@ -103,6 +107,8 @@ public enum ProblemType: String, Sendable, CaseIterable {
         case .notFound: "Nothing here, or nothing your agency may see."
         case .methodNotAllowed: "This path does not take that method."
         case .messageIdConflict: "Your agency already sent different content with this messageId. Resending the identical JWS returns the original receipt; new content needs a new messageId."
+        case .itemStateConflict: "The reply does not fit the item's current state: it is closed, or it must be acknowledged first, or an outcome is waiting for sign-off. Read the item (GET /v1/items/{itemId}) to see its state."
+        case .notYourItem: "Only the agency an item was sent to may acknowledge, update or close it; only the sender of a message may cancel its items."
         case .invalidMessage: "The payload breaks the protocol's rules; 'errors' lists each problem with a JSON Pointer."
         case .kindNotSupported: "The protocol defines this kind but this hub does not accept it yet."
         case .clockSkew: "sentAt must be within the allowed clock skew (5 minutes unless configured otherwise) of the hub's clock. Check the sending system's clock."

@@ -4,12 +4,14 @@ import BatonStore
 import Foundation
 import Logging
 
-/// Where a message enters Baton (DESIGN.md, "The flow of one message", steps 1–2).
+/// Where a message enters Baton (DESIGN.md, "The flow of one message").
 ///
 /// `submit` verifies the signature against the registry, parses and validates the payload,
-/// checks the sender is the signing agency and the clock, then hands the exact bytes to the store,
-/// which commits them with a hub-signed receipt before anything is returned. Every refusal is a
-/// ``Problem`` that names the rule, never the data.
+/// checks the sender is the signing agency and the clock, then hands the exact bytes to the store.
+/// Inside the transaction that stores them, ``IntakePipeline`` decides everything about the message
+/// (who it is about, where it goes, which item a reply acts on) and signs the receipt; the store
+/// commits all of it durably before anything is returned. Every refusal is a ``Problem`` that
+/// names the rule, never the data.
 public struct IntakeService: Sendable {
     public enum Outcome: Sendable {
         /// Stored now (HTTP 202).
@@ -25,17 +27,17 @@ public struct IntakeService: Sendable {
     }
 
     let verifier: JWSVerifier
-    let store: any MessageStore
-    let hubKey: HubKey
+    let store: any HubStore
+    let pipeline: IntakePipeline
     let clock: any HubClock
     let clockSkew: TimeInterval
     let metrics: HubMetrics
     let logger: Logger
 
-    public init(verifier: JWSVerifier, store: any MessageStore, hubKey: HubKey, clock: any HubClock, clockSkew: TimeInterval, metrics: HubMetrics, logger: Logger) {
+    init(verifier: JWSVerifier, store: any HubStore, pipeline: IntakePipeline, clock: any HubClock, clockSkew: TimeInterval, metrics: HubMetrics, logger: Logger) {
         self.verifier = verifier
         self.store = store
-        self.hubKey = hubKey
+        self.pipeline = pipeline
         self.clock = clock
         self.clockSkew = clockSkew
         self.metrics = metrics
@@ -109,12 +111,10 @@ public struct IntakeService: Sendable {
                 errors: [ValidationProblem(pointer: "/sentAt", problem: "is outside the allowed clock skew")])
         }
 
-        let hubKey = self.hubKey
+        let pipeline = self.pipeline
         let result = try await storeCall {
-            try await store.accept(incoming) { message, sequence in
-                let receipt = Receipt(messageId: message.messageId, from: message.sender, kid: message.senderKid,
-                                      receivedAt: message.receivedAt, sha256: message.sha256, sequence: sequence)
-                return try hubKey.sign(receipt.payload, type: .receipt)
+            try await store.accept(incoming) { incoming, sequence, transaction in
+                try pipeline.decide(message, incoming: incoming, sequence: sequence, in: transaction)
             }
         }
         switch result {

@@ -9,6 +9,9 @@ public struct HubMetrics: Sendable {
     private let rejected: [ProblemType: Counter]
     private let intakeDuration: CoreMetrics.Timer
     private let batchSize: Recorder
+    private let sweptChanges: Counter
+    private let deliveries: Counter
+    private let deliveryFailures: Counter
 
     public init(factory: any MetricsFactory) {
         accepted = Counter(label: "baton_intake_total", dimensions: [("outcome", "accepted")], factory: factory)
@@ -18,7 +21,15 @@ public struct HubMetrics: Sendable {
         })
         intakeDuration = CoreMetrics.Timer(label: "baton_intake_duration_seconds", factory: factory)
         batchSize = Recorder(label: "baton_store_commit_batch_size", aggregate: true, factory: factory)
+        sweptChanges = Counter(label: "baton_deadline_changes_total", factory: factory)
+        deliveries = Counter(label: "baton_deliveries_total", dimensions: [("result", "delivered")], factory: factory)
+        deliveryFailures = Counter(label: "baton_deliveries_total", dimensions: [("result", "failed")], factory: factory)
     }
+
+    /// Items whose deadlines a sweep marked breached or escalated.
+    func recordSweep(changed: Int) { sweptChanges.increment(by: changed) }
+
+    func recordDelivery(delivered: Bool) { (delivered ? deliveries : deliveryFailures).increment() }
 
     func recordAccepted(duration: Duration) {
         accepted.increment()

@@ -29,36 +29,39 @@ struct MessageRoutes {
         }
         let outcome = try await hub.intake.submit(Array(body.readableBytesView))
         let stored = outcome.stored
-        let response: JSONValue = [
+        var response: JSONObject = [
             "receipt": .string(stored.receipt),
             "messageId": .string(stored.messageId.rawValue),
             "receivedAt": .string(RFC3339.format(stored.receivedAt)),
             "sha256": .string(stored.sha256),
             "sequence": .number(Double(stored.sequence)),
         ]
+        for member in stored.summary?.objectValue?.members ?? [] { response[member.name] = member.value }
         let status: HTTPResponse.Status = if case .accepted = outcome { .accepted } else { .ok }
-        return .json(response, status: status, headers: [.location: "/v1/messages/\(stored.messageId)"])
+        return .json(.object(response), status: status, headers: [.location: "/v1/messages/\(stored.messageId)"])
     }
 
+    /// The sender's view of its own message. Reading it is how a pull-only referrer receives the
+    /// outcomes fed back to it: each outcome shown here counts as delivered.
     func status(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
         let identity = try hub.authenticate(request)
-        guard let id = context.parameters.get("messageId").flatMap(MessageID.init(rawValue:)),
-            let stored = try await hub.store.message(from: identity.agency, id: id)
-        else {
+        guard let id = context.parameters.get("messageId").flatMap(MessageID.init(rawValue:)) else {
             throw Problem(.notFound, "Your agency has sent no message with this id.")
         }
-        return .json([
-            "messageId": .string(stored.messageId.rawValue),
-            "kind": .string(stored.kind.rawValue),
-            "sentAt": .string(RFC3339.format(stored.sentAt)),
-            "receivedAt": .string(RFC3339.format(stored.receivedAt)),
-            "sha256": .string(stored.sha256),
-            "sequence": .number(Double(stored.sequence)),
-            "receipt": .string(stored.receipt),
-            // Stored and receipted; routing to recipients arrives with items (no items exist yet).
-            "state": "received",
-            "items": [],
-        ])
+        let now = hub.clock.now()
+        let workflow = hub.workflow
+        let views = hub.views
+        let view: JSONObject? = try await hub.store.write { transaction in
+            guard let stored = try transaction.message(from: identity.agency, id: id) else { return nil }
+            var items = try transaction.items(messageSequence: stored.sequence)
+            for (index, item) in items.enumerated()
+            where item.purpose == SystemPurpose.outcomeFeedback && item.recipient == identity.agency && item.isOpen {
+                items[index] = try workflow.apply(.delivered(channel: .pull), to: item, at: now, in: transaction)
+            }
+            return views.senderView(stored, items: items, at: now)
+        }
+        guard let view else { throw Problem(.notFound, "Your agency has sent no message with this id.") }
+        return .json(.object(view))
     }
 }
 

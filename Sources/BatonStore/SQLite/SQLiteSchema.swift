@@ -24,6 +24,114 @@ enum SQLiteSchema {
                 )
                 """)
         }
+        migrator.registerMigration("2-items") { db in
+            // What intake decided, kept with the message so an identical resubmission gets the
+            // identical answer: the receipt response's items and subjects (JSON).
+            try db.execute(sql: "ALTER TABLE message ADD COLUMN intake_summary TEXT")
+
+            // People: one person, one record, across agencies. Mentions link each person named in a
+            // message to a person; identifiers (normalised NHS numbers, UPNs, local ids) find them.
+            try db.execute(sql: """
+                CREATE TABLE person (
+                    id          TEXT    PRIMARY KEY,
+                    kind        TEXT    NOT NULL,
+                    created_at  INTEGER NOT NULL,
+                    merged_into TEXT
+                )
+                """)
+            try db.execute(sql: """
+                CREATE TABLE person_identifier (
+                    kind      TEXT NOT NULL,
+                    value     TEXT NOT NULL,
+                    person_id TEXT NOT NULL,
+                    PRIMARY KEY (kind, value)
+                )
+                """)
+            try db.execute(sql: """
+                CREATE TABLE mention (
+                    message_sequence INTEGER NOT NULL,
+                    ref              TEXT    NOT NULL,
+                    person_id        TEXT    NOT NULL,
+                    role             TEXT    NOT NULL,
+                    match            TEXT    NOT NULL,
+                    PRIMARY KEY (message_sequence, ref)
+                )
+                """)
+            try db.execute(sql: "CREATE INDEX mention_person ON mention (person_id)")
+            // What the hub knows of a person now (school, home authority, GP, plan), derived from
+            // messages; the messages remain the source of truth.
+            try db.execute(sql: """
+                CREATE TABLE person_fact (
+                    person_id        TEXT    NOT NULL,
+                    name             TEXT    NOT NULL,
+                    value            TEXT    NOT NULL,
+                    recorded_at      INTEGER NOT NULL,
+                    message_sequence INTEGER NOT NULL,
+                    PRIMARY KEY (person_id, name)
+                )
+                """)
+
+            // Items: `body` is the whole item (JSON); the columns beside it are what the inbox and
+            // the deadline sweeper query. Instants are milliseconds since 1970; due_at is the
+            // earliest running deadline (9223372036854775807 when none), next_check_at when the
+            // sweeper must look again (NULL once closed).
+            try db.execute(sql: """
+                CREATE TABLE item (
+                    id               TEXT    PRIMARY KEY,
+                    message_sequence INTEGER NOT NULL,
+                    recipient        TEXT    NOT NULL,
+                    purpose          TEXT    NOT NULL,
+                    kind             TEXT    NOT NULL,
+                    status           TEXT    NOT NULL,
+                    is_open          INTEGER NOT NULL,
+                    risk_rank        INTEGER NOT NULL,
+                    due_at           INTEGER NOT NULL,
+                    next_check_at    INTEGER,
+                    escalation_level INTEGER NOT NULL,
+                    related_item     TEXT,
+                    created_at       INTEGER NOT NULL,
+                    updated_at       INTEGER NOT NULL,
+                    version          INTEGER NOT NULL,
+                    body             TEXT    NOT NULL
+                )
+                """)
+            try db.execute(sql: "CREATE INDEX item_inbox ON item (recipient, is_open, risk_rank DESC, due_at, created_at, id)")
+            try db.execute(sql: "CREATE INDEX item_sweep ON item (next_check_at) WHERE next_check_at IS NOT NULL")
+            try db.execute(sql: "CREATE INDEX item_message ON item (message_sequence)")
+            try db.execute(sql: "CREATE INDEX item_related ON item (related_item) WHERE related_item IS NOT NULL")
+            try db.execute(sql: """
+                CREATE TABLE item_subject (
+                    item_id   TEXT NOT NULL,
+                    person_id TEXT NOT NULL,
+                    PRIMARY KEY (item_id, person_id)
+                )
+                """)
+            try db.execute(sql: "CREATE INDEX item_subject_person ON item_subject (person_id)")
+            // Every event ever applied to an item, in order. Appended, never changed.
+            try db.execute(sql: """
+                CREATE TABLE item_event (
+                    item_id TEXT    NOT NULL,
+                    version INTEGER NOT NULL,
+                    at      INTEGER NOT NULL,
+                    entry   TEXT    NOT NULL,
+                    PRIMARY KEY (item_id, version)
+                )
+                """)
+            // The push outbox.
+            try db.execute(sql: """
+                CREATE TABLE delivery (
+                    id              TEXT    PRIMARY KEY,
+                    agency          TEXT    NOT NULL,
+                    item_id         TEXT    NOT NULL,
+                    state           TEXT    NOT NULL,
+                    next_attempt_at INTEGER,
+                    created_at      INTEGER NOT NULL,
+                    body            TEXT    NOT NULL
+                )
+                """)
+            try db.execute(sql: "CREATE INDEX delivery_due ON delivery (next_attempt_at) WHERE state = 'pending'")
+            try db.execute(sql: "CREATE INDEX delivery_item ON delivery (item_id)")
+        }
         return migrator
     }
 }

@@ -13,9 +13,9 @@ import Logging
 ///
 /// ```swift
 /// let store = try SQLiteStore(path: "baton.sqlite")
-/// let result = try await store.accept(message) { message, sequence in try sign(...) }
+/// let result = try await store.accept(message) { message, sequence, transaction in ... }
 /// ```
-public final class SQLiteStore: MessageStore {
+public final class SQLiteStore: HubStore {
     public let path: String
     private let pool: DatabasePool
     private let committer: GroupCommitter<Job, IntakeResult>
@@ -23,7 +23,7 @@ public final class SQLiteStore: MessageStore {
 
     struct Job: Sendable {
         let message: IncomingMessage
-        let receipt: ReceiptMaker
+        let decide: IntakeDecider
     }
 
     public init(path: String, logger: Logger = Logger(label: "baton.store"), observeBatch: (@Sendable (Int) -> Void)? = nil) throws {
@@ -48,83 +48,74 @@ public final class SQLiteStore: MessageStore {
         try await pool.read { db in try String.fetchOne(db, sql: "PRAGMA \(name)") }
     }
 
-    public func accept(_ message: IncomingMessage, receipt: @escaping ReceiptMaker) async throws -> IntakeResult {
-        try await committer.submit(Job(message: message, receipt: receipt))
+    public func accept(_ message: IncomingMessage, decide: @escaping IntakeDecider) async throws -> IntakeResult {
+        try await committer.submit(Job(message: message, decide: decide))
     }
 
-    /// Runs inside one write transaction for a whole batch. Each job has its own savepoint, so a
-    /// failure in one (say, a receipt that cannot be signed) does not undo the others.
+    /// Runs inside one write transaction for a whole batch, with prepared statements reused
+    /// across messages and batches.
+    ///
+    /// Each message has its own savepoint: a message its decider refuses (a reply to an item that
+    /// is already closed, say) leaves nothing behind and does not undo the others. A failure of the
+    /// transaction itself (an I/O error at commit) fails every message in the batch, and none of
+    /// them is receipted.
     static func store(_ jobs: [Job], in db: Database) throws -> [Result<IntakeResult, any Error>] {
-        var nextSequence = (try Int64.fetchOne(db, sql: "SELECT MAX(sequence) FROM message") ?? 0) + 1
+        var nextSequence = (try Int64.fetchOne(db.cachedStatement(sql: "SELECT MAX(sequence) FROM message")) ?? 0) + 1
+        let existing = try db.cachedStatement(sql: "SELECT sequence, jws_sha256 FROM message WHERE sender_agency = ? AND message_id = ?")
+        let insert = try db.cachedStatement(sql: """
+            INSERT INTO message (sequence, sender_agency, message_id, kind, sender_kid, sent_at, received_at, jws_sha256, jws, receipt, intake_summary)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        let transaction = SQLiteTransaction(db: db)
         var results: [Result<IntakeResult, any Error>] = []
         results.reserveCapacity(jobs.count)
         for job in jobs {
-            var result: Result<IntakeResult, any Error> = .failure(StoreUnavailable("not stored"))
+            let message = job.message
             do {
-                try db.inSavepoint {
-                    let message = job.message
-                    if let existing = try fetch(db, sender: message.sender, id: message.messageId) {
-                        result = .success(existing.sha256 == message.sha256 ? .duplicate(existing) : .conflict(existingSHA256: existing.sha256))
-                        return .commit
+                if let row = try Row.fetchOne(existing, arguments: [message.sender.rawValue, message.messageId.rawValue]) {
+                    let sha256: String = row[1]
+                    guard sha256 == message.sha256 else {
+                        results.append(.success(.conflict(existingSHA256: sha256)))
+                        continue
                     }
-                    let receipt = try job.receipt(message, nextSequence)
-                    try db.execute(
-                        sql: """
-                            INSERT INTO message (sequence, sender_agency, message_id, kind, sender_kid, sent_at,
-                                                 received_at, jws_sha256, jws, receipt)
-                            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                            """,
-                        arguments: [
-                            nextSequence, message.sender.rawValue, message.messageId.rawValue, message.kind.rawValue,
-                            message.senderKid, RFC3339.format(message.sentAt), RFC3339.format(message.receivedAt),
-                            message.sha256, Data(message.jws), receipt,
-                        ])
-                    result = .success(.accepted(StoredMessage(
-                        sequence: nextSequence, sender: message.sender, messageId: message.messageId, kind: message.kind,
-                        senderKid: message.senderKid, sentAt: message.sentAt, receivedAt: message.receivedAt,
-                        sha256: message.sha256, jws: message.jws, receipt: receipt)))
-                    nextSequence += 1
+                    guard let stored = try transaction.message(from: message.sender, id: message.messageId) else {
+                        throw StoreUnavailable("a stored message could not be read back")
+                    }
+                    results.append(.success(.duplicate(stored)))
+                    continue
+                }
+                let sequence = nextSequence
+                var decision: IntakeDecision?
+                try db.inSavepoint {
+                    let decided = try job.decide(message, sequence, transaction)
+                    try insert.execute(arguments: [
+                        sequence, message.sender.rawValue, message.messageId.rawValue, message.kind.rawValue,
+                        message.senderKid, RFC3339.format(message.sentAt), RFC3339.format(message.receivedAt),
+                        message.sha256, message.jws.withUnsafeBufferPointer { Data(buffer: $0) }, decided.receipt,
+                        decided.summary.serializedString(),
+                    ])
+                    decision = decided
                     return .commit
                 }
+                guard let decision else { throw StoreUnavailable("the savepoint did not commit") }
+                results.append(.success(.accepted(StoredMessage(
+                    sequence: sequence, sender: message.sender, messageId: message.messageId, kind: message.kind,
+                    senderKid: message.senderKid, sentAt: message.sentAt, receivedAt: message.receivedAt,
+                    sha256: message.sha256, jws: message.jws, receipt: decision.receipt, summary: decision.summary))))
+                nextSequence += 1
             } catch {
-                result = .failure(error)
+                results.append(.failure(error))
             }
-            results.append(result)
         }
         return results
     }
 
-    static func fetch(_ db: Database, sender: AgencyID, id: MessageID) throws -> StoredMessage? {
-        guard let row = try Row.fetchOne(
-            db,
-            sql: """
-                SELECT sequence, sender_agency, message_id, kind, sender_kid, sent_at, received_at, jws_sha256, jws, receipt
-                FROM message WHERE sender_agency = ? AND message_id = ?
-                """,
-            arguments: [sender.rawValue, id.rawValue])
-        else { return nil }
-        return try storedMessage(row)
+    public func read<T: Sendable>(_ body: @escaping @Sendable (any StoreReader) throws -> T) async throws -> T {
+        try await pool.read { db in try body(SQLiteTransaction(db: db)) }
     }
 
-    static func storedMessage(_ row: Row) throws -> StoredMessage {
-        guard let sender = AgencyID(rawValue: row["sender_agency"]),
-            let messageId = MessageID(rawValue: row["message_id"]),
-            let kind = MessageKind(rawValue: row["kind"]),
-            let sentAt = RFC3339.parse(row["sent_at"]),
-            let receivedAt = RFC3339.parse(row["received_at"])
-        else { throw StoreUnavailable("a stored message row could not be read") }
-        let jws: Data = row["jws"]
-        return StoredMessage(
-            sequence: row["sequence"], sender: sender, messageId: messageId, kind: kind, senderKid: row["sender_kid"],
-            sentAt: sentAt, receivedAt: receivedAt, sha256: row["jws_sha256"], jws: Array(jws), receipt: row["receipt"])
-    }
-
-    public func message(from sender: AgencyID, id: MessageID) async throws -> StoredMessage? {
-        try await pool.read { db in try SQLiteStore.fetch(db, sender: sender, id: id) }
-    }
-
-    public func messageCount() async throws -> Int {
-        try await pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM message") ?? 0 }
+    public func write<T: Sendable>(_ body: @escaping @Sendable (any StoreTransaction) throws -> T) async throws -> T {
+        try await pool.write { db in try body(SQLiteTransaction(db: db)) }
     }
 
     public func checkReadiness() async throws {

@@ -36,6 +36,9 @@ struct DemoCommand: AsyncParsableCommand {
     @Option(help: "Agency registry folder.")
     var agencies = "./agencies"
 
+    @Option(help: "Policy folder.")
+    var policies = "./policies"
+
     @Option(name: .customLong("demo-keys"), help: "Folder of the sample agencies' private demo keys.")
     var demoKeys = "./demo/keys"
 
@@ -61,6 +64,7 @@ struct DemoCommand: AsyncParsableCommand {
             configuration.host = host
             configuration.port = port
             configuration.agenciesDirectory = agencies
+            configuration.policiesDirectory = policies
             if let database {
                 configuration.database = database
             } else {
@@ -74,8 +78,8 @@ struct DemoCommand: AsyncParsableCommand {
             let hub: BatonHub
             do {
                 hub = try BatonHub.open(configuration: configuration, logger: logger, prometheus: prometheus)
-            } catch let errors as ConfigurationErrors {
-                throw Output.configurationErrors(errors, what: "the agency registry at \(agencies)")
+            } catch let problem as StartupProblem {
+                throw Output.configurationErrors(problem.errors, what: problem.what)
             }
             for agency in keys.keys where hub.registry.agency(agency) == nil {
                 throw CLIError("demo key for \(agency) has no agency in \(agencies)")

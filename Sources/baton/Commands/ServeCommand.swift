@@ -117,8 +117,8 @@ struct ServeCommand: AsyncParsableCommand {
             let hub: BatonHub
             do {
                 hub = try BatonHub.open(configuration: configuration, logger: logger, prometheus: prometheus)
-            } catch let errors as ConfigurationErrors {
-                throw Output.configurationErrors(errors, what: "the agency registry at \(configuration.agenciesDirectory)")
+            } catch let problem as StartupProblem {
+                throw Output.configurationErrors(problem.errors, what: problem.what)
             }
             let app = hub.application { port in
                 logger.notice("listening", metadata: ["address": "http://\(configuration.host):\(port)"])

@@ -1,0 +1,154 @@
+import Foundation
+
+/// Who did something to an item: an agency's system (a signed message), a person working in the
+/// web UI for an agency, or the hub itself (a deadline passed, a delivery succeeded).
+public struct Actor: Sendable, Hashable, Codable {
+    public enum Kind: String, Sendable, Hashable, Codable {
+        /// An agency's case system, through a signed message.
+        case agency
+        /// A person signed in to the web UI.
+        case person
+        /// The hub: timers, deliveries, automatic resolution.
+        case hub
+    }
+
+    public var kind: Kind
+    /// The agency acted for; nil only for the hub.
+    public var agency: AgencyID?
+    public var name: String?
+    public var role: String?
+    /// The signed message through which the agency acted, if any.
+    public var messageId: MessageID?
+
+    public init(kind: Kind, agency: AgencyID?, name: String? = nil, role: String? = nil, messageId: MessageID? = nil) {
+        self.kind = kind
+        self.agency = agency
+        self.name = name
+        self.role = role
+        self.messageId = messageId
+    }
+
+    public static let hub = Actor(kind: .hub, agency: nil, name: "Baton hub")
+
+    public static func agency(_ agency: AgencyID, name: String? = nil, role: String? = nil, messageId: MessageID? = nil) -> Actor {
+        Actor(kind: .agency, agency: agency, name: name, role: role, messageId: messageId)
+    }
+}
+
+/// A named professional: an item's owner, the person who signed off an outcome.
+public struct Owner: Sendable, Hashable, Codable {
+    public var name: String
+    public var role: String?
+
+    public init(name: String, role: String? = nil) {
+        self.name = name
+        self.role = role
+    }
+}
+
+/// What an item asks of its recipient.
+public enum ItemKind: String, Sendable, Hashable, Codable, CaseIterable {
+    /// Work: acknowledge, decide, act, record an outcome.
+    case action
+    /// Something the recipient must receive: an escalation notice, the outcome fed back to a
+    /// referrer. A notice completes when delivered (feedback) or when what it is about moves
+    /// (escalation notices).
+    case notice
+}
+
+/// Purposes the hub itself creates items for; routing policy adds its own.
+public enum SystemPurpose {
+    /// An unroutable message, or a rejected item, for the MASH to re-route or close.
+    public static let triage = "triage"
+    /// A deadline was missed: told to a rung of the recipient agency's escalation ladder.
+    public static let escalationNotice = "escalation-notice"
+    /// The outcome of an item, told to the referrer.
+    public static let outcomeFeedback = "outcome-feedback"
+    /// A professional disagreement with another agency's decision.
+    public static let disagreement = "disagreement"
+
+    public static let all: Set<String> = [triage, escalationNotice, outcomeFeedback, disagreement]
+}
+
+/// The rules an item was created under, copied onto it so that later policy changes do not
+/// rewrite the terms of work already handed out.
+public struct ItemTerms: Sendable, Hashable, Codable {
+    /// The SLA class (policies/sla.yaml) its deadlines came from.
+    public var deadlineClass: String
+    /// How long an escalation waits before climbing to the next rung.
+    public var escalateEvery: DeadlineRule
+    /// How long a manager has to sign off an outcome that needs it.
+    public var signOff: DeadlineRule?
+    /// Rungs on the recipient agency's escalation ladder when the item was created.
+    public var ladderLength: Int
+    /// The local authority whose school term dates apply (school-day rules).
+    public var schoolAuthority: String?
+
+    public init(deadlineClass: String, escalateEvery: DeadlineRule, signOff: DeadlineRule? = nil, ladderLength: Int, schoolAuthority: String? = nil) {
+        self.deadlineClass = deadlineClass
+        self.escalateEvery = escalateEvery
+        self.signOff = signOff
+        self.ladderLength = ladderLength
+        self.schoolAuthority = schoolAuthority
+    }
+}
+
+/// One piece of work handed to one agency: "the MASH must decide on this referral by Tuesday
+/// 09:00". Every item has a recipient, a purpose, a due time for its next step and an escalation
+/// ladder; nothing about it is ever deleted, and every change is an event in its history.
+public struct Item: Sendable, Hashable, Codable {
+    public let id: ItemID
+    /// The message the item comes from: its sender and id, and its position in intake order.
+    public let messageSequence: Int64
+    public let messageSender: AgencyID
+    public let messageId: MessageID
+    public let recipient: AgencyID
+    public let purpose: String
+    public let kind: ItemKind
+    /// The message's subjects (their refs) this item concerns.
+    public let subjects: [String]
+    /// The risk the referrer assessed (orders the inbox); nil for notifications.
+    public let risk: RiskLevel?
+    public let createdAt: Date
+    /// Why the item exists: the routing rule, or the hub's reason (`escalation`, `rejected`).
+    public let origin: String
+    /// The item this one is about: the overdue item for an escalation notice, the closed item for
+    /// outcome feedback, the rejected item for triage.
+    public let relatedItem: ItemID?
+    /// For an escalation notice: the rung of the ladder it is addressed to.
+    public let addressee: EscalationStep?
+    /// The agency to tell the outcome when the item closes (the referrer); nil for none.
+    public let feedbackTo: AgencyID?
+    public let terms: ItemTerms
+    /// What the hub recorded when creating the item, for those who read it: why a message could not
+    /// be routed, what a disagreement is about. Never personal data.
+    public let details: [String: String]
+    public var state: ItemState
+
+    public init(
+        id: ItemID, messageSequence: Int64, messageSender: AgencyID, messageId: MessageID, recipient: AgencyID, purpose: String,
+        kind: ItemKind, subjects: [String], risk: RiskLevel?, createdAt: Date, origin: String, relatedItem: ItemID? = nil,
+        addressee: EscalationStep? = nil, feedbackTo: AgencyID? = nil, terms: ItemTerms, details: [String: String] = [:],
+        deadlines: [Deadline]
+    ) {
+        self.id = id
+        self.messageSequence = messageSequence
+        self.messageSender = messageSender
+        self.messageId = messageId
+        self.recipient = recipient
+        self.purpose = purpose
+        self.kind = kind
+        self.subjects = subjects
+        self.risk = risk
+        self.createdAt = createdAt
+        self.origin = origin
+        self.relatedItem = relatedItem
+        self.addressee = addressee
+        self.feedbackTo = feedbackTo
+        self.terms = terms
+        self.details = details
+        self.state = ItemState(status: .requested, deadlines: deadlines)
+    }
+
+    public var isOpen: Bool { !state.status.isTerminal }
+}

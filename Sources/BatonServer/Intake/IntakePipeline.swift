@@ -1,0 +1,45 @@
+import BatonCore
+import BatonPolicy
+import BatonSigning
+import BatonStore
+import Foundation
+
+/// Everything decided about one message, inside the transaction that stores it: case messages
+/// are linked to people and routed into items (``CaseIntake``); replies act on their item
+/// (``ReplyIntake``). Then the hub signs the receipt. Whatever this throws refuses the message and
+/// leaves nothing behind.
+struct IntakePipeline: Sendable {
+    let cases: CaseIntake
+    let replies: ReplyIntake
+    let hubKey: HubKey
+    let registry: AgencyRegistry
+
+    func decide(_ message: Message, incoming: IncomingMessage, sequence: Int64, in base: any StoreTransaction) throws -> IntakeDecision {
+        let transaction = RecordingTransaction(base)
+        let now = incoming.receivedAt
+        var summary = JSONObject()
+        if message.isCaseMessage {
+            let senderType = registry.agency(incoming.sender)?.type ?? .other
+            let result = try cases.process(message, sequence: sequence, senderType: senderType, at: now, in: transaction)
+            summary["subjects"] = .array(result.links.filter { $0.role == "subject" }.map {
+                ["ref": .string($0.ref), "person": .string($0.person.rawValue), "match": .string($0.match.rawValue)]
+            })
+        } else {
+            let result = try replies.process(message, sequence: sequence, at: now, in: transaction)
+            if let item = result.about {
+                summary["about"] = ["item": .string(item.id.rawValue), "status": .string(item.state.status.rawValue)]
+            } else if case .message(let id) = message.about {
+                summary["about"] = ["message": .string(id.rawValue), "cancelledItems": .number(Double(result.changed.count))]
+            }
+        }
+        summary["items"] = .array(transaction.created.map { item in
+            var entry: JSONObject = ["itemId": .string(item.id.rawValue), "recipient": .string(item.recipient.rawValue), "purpose": .string(item.purpose)]
+            if let dueAt = item.state.dueAt { entry["dueAt"] = .string(RFC3339.format(dueAt)) }
+            return .object(entry)
+        })
+        let receipt = Receipt(
+            messageId: incoming.messageId, from: incoming.sender, kid: incoming.senderKid, receivedAt: incoming.receivedAt,
+            sha256: incoming.sha256, sequence: sequence)
+        return IntakeDecision(receipt: try hubKey.sign(receipt.payload, type: .receipt), summary: .object(summary))
+    }
+}

@@ -1,0 +1,99 @@
+import BatonCore
+import BatonSigning
+import BatonStore
+import Foundation
+import Hummingbird
+
+/// `GET /v1/inbox` (the caller agency's items, most urgent first) and `GET /v1/items/{itemId}`
+/// (one item as its recipient reads it).
+struct ItemRoutes {
+    let hub: BatonHub
+
+    static let defaultLimit = 50
+    static let maximumLimit = 200
+
+    func register(on router: Router<BasicRequestContext>) {
+        router.get("/v1/inbox") { request, context in try await inbox(request, context) }
+        router.get("/v1/items/:itemId") { request, context in try await item(request, context) }
+    }
+
+    func inbox(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        let identity = try hub.authenticate(request)
+        let parameters = request.uri.queryParameters
+        var selection = InboxQuery.Selection.open
+        if let state = parameters["state"].map(String.init) {
+            switch state {
+            case "open": selection = .open
+            case "closed": selection = .closed
+            case "all": selection = .all
+            default:
+                guard let status = ItemStatus(rawValue: state) else {
+                    throw Problem(.badRequest, "state must be open, closed, all or an item status (\(ItemStatus.allCases.map(\.rawValue).joined(separator: ", "))).")
+                }
+                selection = .status(status)
+            }
+        }
+        var limit = Self.defaultLimit
+        if let text = parameters["limit"].map(String.init) {
+            guard let value = Int(text), (1...Self.maximumLimit).contains(value) else {
+                throw Problem(.badRequest, "limit must be a whole number from 1 to \(Self.maximumLimit).")
+            }
+            limit = value
+        }
+        var cursor: InboxCursor?
+        if let text = parameters["cursor"].map(String.init) {
+            guard let decoded = InboxCursor(token: text) else {
+                throw Problem(.badRequest, "cursor is not one this hub gave out; start again without it.")
+            }
+            cursor = decoded
+        }
+        let query = InboxQuery(agency: identity.agency, selection: selection, after: cursor, limit: limit + 1)
+        var items = try await hub.store.read { try $0.inbox(query) }
+        var next: String?
+        if items.count > limit {
+            items.removeLast()
+            next = items.last.map { InboxCursor($0).token }
+        }
+        let now = hub.clock.now()
+        var body: JSONObject = ["items": .array(items.map { .object(hub.views.summary($0, at: now)) })]
+        if let next { body["nextCursor"] = .string(next) }
+        return .json(.object(body))
+    }
+
+    func item(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        let identity = try hub.authenticate(request)
+        guard let id = context.parameters.get("itemId").flatMap(ItemID.init(rawValue:)) else {
+            throw Problem(.notFound, "No item with this id is visible to your agency.")
+        }
+        let now = hub.clock.now()
+        let workflow = hub.workflow
+        let views = hub.views
+        // Fetching its own item means the recipient has it: the first read marks it received.
+        let view: JSONObject? = try await hub.store.write { transaction in
+            guard var item = try transaction.item(id), item.recipient == identity.agency else { return nil }
+            if item.isOpen, item.state.status == .requested || item.state.deadlines.contains(where: { $0.kind == .delivery && $0.metAt == nil }) {
+                item = try workflow.apply(.delivered(channel: .pull), to: item, at: now, in: transaction)
+            }
+            let message = try transaction.message(sequence: item.messageSequence)
+            return views.recipientView(item, message: message, history: try transaction.history(of: item.id), at: now)
+        }
+        guard let view else { throw Problem(.notFound, "No item with this id is visible to your agency.") }
+        return .json(.object(view))
+    }
+}
+
+extension InboxCursor {
+    /// The opaque token given to clients: base64url of `risk.due.created.id`.
+    var token: String {
+        Base64URL.encode(Array("\(riskRank).\(dueAt).\(createdAt).\(id)".utf8))
+    }
+
+    init?(token: String) {
+        guard let bytes = Base64URL.decode(token) else { return nil }
+        let parts = String(decoding: bytes, as: UTF8.self).split(separator: ".", maxSplits: 3).map(String.init)
+        guard parts.count == 4, let risk = Int(parts[0]), let due = Int64(parts[1]), let created = Int64(parts[2]),
+            ItemID(rawValue: parts[3]) != nil
+        else { return nil }
+        self.init(riskRank: risk, dueAt: due, createdAt: created, id: parts[3])
+    }
+}

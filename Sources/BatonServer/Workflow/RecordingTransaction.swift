@@ -1,0 +1,35 @@
+import BatonCore
+import BatonStore
+import Foundation
+
+/// A transaction that remembers the items created through it, so intake can report in the
+/// receipt every item a message caused (routed items, triage, transfers, feedback), however deep
+/// in the workflow they were made.
+final class RecordingTransaction: StoreTransaction {
+    let base: any StoreTransaction
+    private(set) var created: [Item] = []
+
+    init(_ base: any StoreTransaction) { self.base = base }
+
+    func apply(_ write: StoreWrite) throws {
+        try base.apply(write)
+        if case .insertItem(let item, _, _) = write { created.append(item) }
+    }
+
+    func message(sequence: Int64) throws -> StoredMessage? { try base.message(sequence: sequence) }
+    func message(from sender: AgencyID, id: MessageID) throws -> StoredMessage? { try base.message(from: sender, id: id) }
+    func item(_ id: ItemID) throws -> Item? { try base.item(id) }
+    func items(messageSequence: Int64) throws -> [Item] { try base.items(messageSequence: messageSequence) }
+    func items(relatedTo id: ItemID) throws -> [Item] { try base.items(relatedTo: id) }
+    func history(of id: ItemID) throws -> [ItemHistoryEntry] { try base.history(of: id) }
+    func inbox(_ query: InboxQuery) throws -> [Item] { try base.inbox(query) }
+    func dueItems(at now: Date, limit: Int) throws -> [ItemID] { try base.dueItems(at: now, limit: limit) }
+    func dueDeliveries(at now: Date, limit: Int) throws -> [Delivery] { try base.dueDeliveries(at: now, limit: limit) }
+    func deliveries(of item: ItemID) throws -> [Delivery] { try base.deliveries(of: item) }
+    func person(identifier kind: String, value: String) throws -> PersonID? { try base.person(identifier: kind, value: value) }
+    func facts(of person: PersonID) throws -> [String: String] { try base.facts(of: person) }
+    func openItemCount(about person: PersonID) throws -> Int { try base.openItemCount(about: person) }
+    func mentions(messageSequence: Int64) throws -> [MentionLink] { try base.mentions(messageSequence: messageSequence) }
+    func itemCount(open: Bool?) throws -> Int { try base.itemCount(open: open) }
+    func messageCount() throws -> Int { try base.messageCount() }
+}

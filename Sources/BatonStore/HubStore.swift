@@ -1,0 +1,248 @@
+import BatonCore
+import Foundation
+
+/// One entry of an item's history: an event applied, by whom, when, and what it recorded.
+/// Appended, never changed: corrections are new entries.
+public struct ItemHistoryEntry: Sendable, Hashable, Codable {
+    public var itemID: ItemID
+    /// The item's version after the event (1 for creation).
+    public var version: Int
+    public var at: Date
+    /// `created`, `acknowledged`, `on-hold`, `escalated`, … (``ItemEvent/name``).
+    public var event: String
+    public var status: ItemStatus
+    public var actor: Actor
+    /// What the event recorded: reason, code, rationale, owner, awaiting, reviewAt, level, …
+    public var detail: [String: String]
+    /// The signed message that carried the event, if any.
+    public var messageSequence: Int64?
+
+    public init(itemID: ItemID, version: Int, at: Date, event: String, status: ItemStatus, actor: Actor, detail: [String: String] = [:], messageSequence: Int64? = nil) {
+        self.itemID = itemID
+        self.version = version
+        self.at = at
+        self.event = event
+        self.status = status
+        self.actor = actor
+        self.detail = detail
+        self.messageSequence = messageSequence
+    }
+}
+
+/// A push of an item to its recipient's endpoint, waiting in the outbox or done.
+public struct Delivery: Sendable, Hashable, Codable {
+    public enum State: String, Sendable, Hashable, Codable {
+        case pending, delivered
+        /// Retried for the whole retry window without success; the item's own deadlines have
+        /// escalated long before, and the failure stays visible here.
+        case abandoned
+    }
+
+    /// Receivers de-duplicate on this.
+    public var id: String
+    public var agency: AgencyID
+    public var itemID: ItemID
+    /// Why it is sent: `new`, `cancelled`, `escalated`, …
+    public var reason: String
+    public var createdAt: Date
+    public var nextAttemptAt: Date?
+    public var attempts: Int
+    public var state: State
+    /// The last failure, without personal data: an HTTP status or an error type.
+    public var lastError: String?
+    public var deliveredAt: Date?
+
+    public init(id: String, agency: AgencyID, itemID: ItemID, reason: String, createdAt: Date) {
+        self.id = id
+        self.agency = agency
+        self.itemID = itemID
+        self.reason = reason
+        self.createdAt = createdAt
+        self.nextAttemptAt = createdAt
+        self.attempts = 0
+        self.state = .pending
+    }
+}
+
+/// A mention in a message linked to a person.
+public struct MentionLink: Sendable, Hashable, Codable {
+    public var messageSequence: Int64
+    public var ref: String
+    public var person: PersonID
+    /// `subject` (a child the message is about) or `person` (anyone else it names).
+    public var role: String
+    public var match: MatchOutcome
+
+    public init(messageSequence: Int64, ref: String, person: PersonID, role: String, match: MatchOutcome) {
+        self.messageSequence = messageSequence
+        self.ref = ref
+        self.person = person
+        self.role = role
+        self.match = match
+    }
+}
+
+/// Which items an inbox read returns, in urgency order: risk (highest first), then the earliest
+/// due step (most overdue first), then age (oldest first).
+public struct InboxQuery: Sendable, Hashable {
+    public enum Selection: Sendable, Hashable {
+        case open, closed, all
+        case status(ItemStatus)
+    }
+
+    public var agency: AgencyID
+    public var selection: Selection
+    public var after: InboxCursor?
+    public var limit: Int
+
+    public init(agency: AgencyID, selection: Selection = .open, after: InboxCursor? = nil, limit: Int = 50) {
+        self.agency = agency
+        self.selection = selection
+        self.after = after
+        self.limit = limit
+    }
+}
+
+/// A position in an inbox's order (keyset pagination).
+public struct InboxCursor: Sendable, Hashable, Codable {
+    public var riskRank: Int
+    public var dueAt: Int64
+    public var createdAt: Int64
+    public var id: String
+
+    public init(riskRank: Int, dueAt: Int64, createdAt: Int64, id: String) {
+        self.riskRank = riskRank
+        self.dueAt = dueAt
+        self.createdAt = createdAt
+        self.id = id
+    }
+
+    /// The position of `item` in the order.
+    public init(_ item: Item) {
+        self.init(riskRank: item.riskRank, dueAt: item.dueAtKey, createdAt: item.createdAt.storeMilliseconds, id: item.id.rawValue)
+    }
+}
+
+extension Item {
+    /// Inbox order: immediate 4 … low 1, none 0.
+    public var riskRank: Int {
+        switch risk {
+        case nil: 0
+        case .low: 1
+        case .medium: 2
+        case .high: 3
+        case .immediate: 4
+        }
+    }
+
+    /// The earliest running deadline in milliseconds, or `Int64.max` when none runs (sorts last).
+    public var dueAtKey: Int64 { state.dueAt?.storeMilliseconds ?? Int64.max }
+}
+
+extension Date {
+    /// Milliseconds since 1970, as the store keeps instants.
+    public var storeMilliseconds: Int64 { Int64((timeIntervalSince1970 * 1000).rounded()) }
+
+    public init(storeMilliseconds: Int64) { self.init(timeIntervalSince1970: Double(storeMilliseconds) / 1000) }
+}
+
+/// Reads, inside a transaction or from a consistent snapshot.
+public protocol StoreReader {
+    func message(sequence: Int64) throws -> StoredMessage?
+    func message(from sender: AgencyID, id: MessageID) throws -> StoredMessage?
+    func item(_ id: ItemID) throws -> Item?
+    /// Items created from a message, oldest first.
+    func items(messageSequence: Int64) throws -> [Item]
+    /// Items whose `relatedItem` is `id` (escalation notices, feedback, triage).
+    func items(relatedTo id: ItemID) throws -> [Item]
+    func history(of id: ItemID) throws -> [ItemHistoryEntry]
+    func inbox(_ query: InboxQuery) throws -> [Item]
+    /// Open items whose next check is due at `now`, soonest first.
+    func dueItems(at now: Date, limit: Int) throws -> [ItemID]
+    func dueDeliveries(at now: Date, limit: Int) throws -> [Delivery]
+    func deliveries(of item: ItemID) throws -> [Delivery]
+    func person(identifier kind: String, value: String) throws -> PersonID?
+    func facts(of person: PersonID) throws -> [String: String]
+    func openItemCount(about person: PersonID) throws -> Int
+    func mentions(messageSequence: Int64) throws -> [MentionLink]
+    func itemCount(open: Bool?) throws -> Int
+    func messageCount() throws -> Int
+}
+
+/// A change the hub makes to what it holds. Every write is an insert or an update of derived
+/// state; the signed messages and the history are never rewritten.
+public enum StoreWrite: Sendable {
+    case insertItem(Item, subjects: [PersonID], history: ItemHistoryEntry)
+    /// Refused (the whole transaction fails) unless the stored version is the one before.
+    case updateItem(Item, history: ItemHistoryEntry)
+    case insertDelivery(Delivery)
+    case updateDelivery(Delivery)
+    case insertPerson(PersonID, kind: String, at: Date)
+    case linkMention(MentionLink)
+    case identifier(kind: String, value: String, person: PersonID)
+    /// Sets (or, with a nil value, clears) what the hub knows of a person.
+    case fact(person: PersonID, name: String, value: String?, at: Date, messageSequence: Int64)
+}
+
+/// Reads and writes inside one transaction; a write is visible to the reads after it.
+public protocol StoreTransaction: StoreReader {
+    func apply(_ write: StoreWrite) throws
+}
+
+extension StoreTransaction {
+    public func apply(_ writes: [StoreWrite]) throws {
+        for write in writes { try apply(write) }
+    }
+}
+
+/// What the intake pipeline decided about a message, returned from inside the storing transaction.
+public struct IntakeDecision: Sendable {
+    /// The hub-signed receipt.
+    public var receipt: String
+    /// The receipt response's `items`, `subjects` (and, for replies, `about`): kept with the
+    /// message so an identical resubmission gets the identical answer.
+    public var summary: JSONValue
+
+    public init(receipt: String, summary: JSONValue) {
+        self.receipt = receipt
+        self.summary = summary
+    }
+}
+
+/// Decides everything about a message inside the transaction that stores it: links its people,
+/// routes it or applies it to its item, and signs the receipt. Throwing refuses the message:
+/// nothing it wrote is kept.
+public typealias IntakeDecider = @Sendable (_ message: IncomingMessage, _ sequence: Int64, _ transaction: any StoreTransaction) throws -> IntakeDecision
+
+/// Where Baton keeps what it has received and decided: the SQLite store is the embedded
+/// default; PostgreSQL sits behind the same protocol for scale-out.
+///
+/// The central promise: ``accept(_:decide:)`` returns only after the transaction holding the
+/// message, its receipt and everything decided about it has committed durably.
+public protocol HubStore: Sendable {
+    /// Stores `message` and what `decide` decides, or reports it as a duplicate or conflict.
+    func accept(_ message: IncomingMessage, decide: @escaping IntakeDecider) async throws -> IntakeResult
+    func read<T: Sendable>(_ body: @escaping @Sendable (any StoreReader) throws -> T) async throws -> T
+    func write<T: Sendable>(_ body: @escaping @Sendable (any StoreTransaction) throws -> T) async throws -> T
+    /// Throws when the store cannot serve requests (for `/readyz`).
+    func checkReadiness() async throws
+    /// Finishes pending writes and releases the database.
+    func close() async throws
+}
+
+extension HubStore {
+    /// Stores `message` with only a receipt: no items, no links (tests of the storage layer).
+    public func accept(_ message: IncomingMessage, receipt: @escaping ReceiptMaker) async throws -> IntakeResult {
+        try await accept(message) { message, sequence, _ in
+            IntakeDecision(receipt: try receipt(message, sequence), summary: [:])
+        }
+    }
+
+    public func message(from sender: AgencyID, id: MessageID) async throws -> StoredMessage? {
+        try await read { try $0.message(from: sender, id: id) }
+    }
+
+    public func messageCount() async throws -> Int {
+        try await read { try $0.messageCount() }
+    }
+}
