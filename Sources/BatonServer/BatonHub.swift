@@ -109,7 +109,8 @@ public final class BatonHub: Sendable {
 
     /// The background work of a running hub: the deadline sweeper and push delivery.
     public func backgroundServices() -> [any Service] {
-        [
+        guard configuration.runsBackgroundWork else { return [] }
+        return [
             SweeperService(sweeper: sweeper, interval: configuration.sweepInterval, logger: logger),
             DeliveryService(worker: deliveries, interval: configuration.deliveryInterval, logger: logger),
         ]

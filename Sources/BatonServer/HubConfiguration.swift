@@ -23,6 +23,9 @@ public struct HubConfiguration: Sendable {
     public var sweepInterval: Duration = .seconds(5)
     /// How often the delivery worker looks for pushes that are due.
     public var deliveryInterval: Duration = .seconds(1)
+    /// Whether the sweeper and the delivery worker run beside the server. Tests that drive them by
+    /// hand (with a manual clock) turn this off.
+    public var runsBackgroundWork = true
 
     public init() {}
 

@@ -58,7 +58,7 @@ struct TestHub {
     /// The repository checkout these tests belong to.
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-    init(maxPayloadBytes: Int = 256 * 1024) throws {
+    init(maxPayloadBytes: Int = 256 * 1024, mashEndpoint: String? = nil, policyEdits: [String: (String) -> String] = [:]) throws {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("hub-\(UUID())")
         let agencies = folder.appendingPathComponent("agencies")
         try FileManager.default.createDirectory(at: agencies, withIntermediateDirectories: true)
@@ -99,6 +99,8 @@ struct TestHub {
             escalation:
               - { level: 1, role: team-manager, email: tm@mash-test.example.org }
               - { level: 2, role: service-manager, email: sm@mash-test.example.org }
+              - { level: 3, role: head-of-service, email: hos@mash-test.example.org }
+            \(mashEndpoint.map { "endpoint: \($0)" } ?? "")
             """
         try police.write(to: agencies.appendingPathComponent("police-test.yaml"), atomically: true, encoding: .utf8)
         try school.write(to: agencies.appendingPathComponent("school-test.yaml"), atomically: true, encoding: .utf8)
@@ -109,7 +111,12 @@ struct TestHub {
         let routing = policies.appendingPathComponent("routing.yaml")
         try (try String(contentsOf: routing, encoding: .utf8)).replacingOccurrences(of: "triage: northmoor-mash", with: "triage: mash-test")
             .write(to: routing, atomically: true, encoding: .utf8)
+        for (name, edit) in policyEdits {
+            let file = policies.appendingPathComponent(name)
+            try edit(try String(contentsOf: file, encoding: .utf8)).write(to: file, atomically: true, encoding: .utf8)
+        }
         configuration.policiesDirectory = policies.path
+        configuration.runsBackgroundWork = false
         configuration.port = 0
         configuration.agenciesDirectory = agencies.path
         configuration.database = folder.appendingPathComponent("baton.sqlite").path

@@ -249,6 +249,8 @@ struct ItemMachine {
     /// Marks newly overdue deadlines, starts, climbs or ends the escalation.
     mutating func checkDeadlines() {
         guard !item.state.status.isTerminal else { return }
+        // A notice about an escalation never escalates itself: the item it is about climbs instead.
+        guard item.purpose != SystemPurpose.escalationNotice else { return }
         let overdue = item.state.deadlines.filter { $0.isActive && $0.dueAt <= now }
         for index in item.state.deadlines.indices {
             let deadline = item.state.deadlines[index]

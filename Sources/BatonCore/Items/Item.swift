@@ -151,4 +151,10 @@ public struct Item: Sendable, Hashable, Codable {
     }
 
     public var isOpen: Bool { !state.status.isTerminal }
+
+    /// When the hub must look at the item again (nil: never, it is closed or moves only with
+    /// another item). Escalation notices are resolved by the item they are about, never by time.
+    public func nextCheckAt(after now: Date) -> Date? {
+        purpose == SystemPurpose.escalationNotice ? nil : state.nextCheckAt(after: now)
+    }
 }

@@ -59,12 +59,12 @@ struct SQLiteTransaction: StoreTransaction {
     }
 
     func items(messageSequence: Int64) throws -> [Item] {
-        let statement = try db.cachedStatement(sql: "SELECT body FROM item WHERE message_sequence = ? ORDER BY created_at, id")
+        let statement = try db.cachedStatement(sql: "SELECT body FROM item WHERE message_sequence = ? ORDER BY created_at, rowid")
         return try String.fetchAll(statement, arguments: [messageSequence]).map(Self.decodeItem)
     }
 
     func items(relatedTo id: ItemID) throws -> [Item] {
-        let statement = try db.cachedStatement(sql: "SELECT body FROM item WHERE related_item = ? ORDER BY created_at, id")
+        let statement = try db.cachedStatement(sql: "SELECT body FROM item WHERE related_item = ? ORDER BY created_at, rowid")
         return try String.fetchAll(statement, arguments: [id.rawValue]).map(Self.decodeItem)
     }
 
@@ -131,7 +131,7 @@ struct SQLiteTransaction: StoreTransaction {
     }
 
     func deliveries(of item: ItemID) throws -> [Delivery] {
-        let statement = try db.cachedStatement(sql: "SELECT body FROM delivery WHERE item_id = ? ORDER BY created_at, id")
+        let statement = try db.cachedStatement(sql: "SELECT body FROM delivery WHERE item_id = ? ORDER BY created_at, rowid")
         return try String.fetchAll(statement, arguments: [item.rawValue]).map {
             try Self.decoder.decode(Delivery.self, from: Data($0.utf8))
         }
@@ -180,7 +180,7 @@ struct SQLiteTransaction: StoreTransaction {
                 """).execute(arguments: [
                     item.id.rawValue, item.messageSequence, item.recipient.rawValue, item.purpose, item.kind.rawValue,
                     item.state.status.rawValue, item.isOpen ? 1 : 0, item.riskRank, item.dueAtKey,
-                    item.state.nextCheckAt(after: history.at)?.storeMilliseconds, item.state.escalation?.level ?? 0,
+                    item.nextCheckAt(after: history.at)?.storeMilliseconds, item.state.escalation?.level ?? 0,
                     item.relatedItem?.rawValue, item.createdAt.storeMilliseconds, history.at.storeMilliseconds,
                     item.state.version, try Self.encode(item),
                 ])
@@ -195,7 +195,7 @@ struct SQLiteTransaction: StoreTransaction {
                 WHERE id = ? AND version = ?
                 """).execute(arguments: [
                     item.state.status.rawValue, item.isOpen ? 1 : 0, item.dueAtKey,
-                    item.state.nextCheckAt(after: history.at)?.storeMilliseconds, item.state.escalation?.level ?? 0,
+                    item.nextCheckAt(after: history.at)?.storeMilliseconds, item.state.escalation?.level ?? 0,
                     history.at.storeMilliseconds, item.state.version, try Self.encode(item), item.id.rawValue, item.state.version - 1,
                 ])
             guard db.changesCount == 1 else {
