@@ -80,7 +80,7 @@ let package = Package(
         .executableTarget(
             name: "baton",
             dependencies: [
-                "BatonCore", "BatonSigning", "BatonStore", "BatonServer", "BatonSynthetic",
+                "BatonCore", "BatonSigning", "BatonStore", "BatonPolicy", "BatonServer", "BatonSynthetic",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

@@ -148,11 +148,37 @@ struct CLITests {
 
     @Test("every command's help explains itself with an example", arguments: [
         ["serve"], ["demo"], ["keys", "generate"], ["sign"], ["submit"], ["token"], ["status"], ["agencies", "check"],
+        ["policy", "check"],
     ])
     func help(_ command: [String]) throws {
         let result = try BatonBinary.run(command + ["--help"])
         #expect(result.status == 0)
         #expect(result.stdout.contains("USAGE: baton \(command.joined(separator: " "))"))
         if command != ["agencies", "check"] { #expect(result.stdout.contains("xample"), "\(result.stdout)") }
+    }
+
+    @Test("policy check accepts the shipped policies and stops serve on a bad one, naming file, line and field")
+    func policyCheck() throws {
+        let repository = Workspace.repository
+        let good = try BatonBinary.run(["policy", "check", "--policies", repository.appendingPathComponent("policies").path,
+                                        "--agencies", repository.appendingPathComponent("agencies").path])
+        #expect(good.status == 0, "\(good.stderr)")
+        #expect(good.stdout.contains("no problems"))
+        #expect(good.stdout.contains("triage inbox northmoor-mash"))
+
+        let workspace = try Workspace()
+        let routing = workspace.policies.appendingPathComponent("routing.yaml")
+        let text = try String(contentsOf: routing, encoding: .utf8)
+            .replacingOccurrences(of: "deadlines: mash-referral-immediate }", with: "deadlines: mash-referal }")
+        try text.write(to: routing, atomically: true, encoding: .utf8)
+        let line = text.split(separator: "\n", omittingEmptySubsequences: false).firstIndex { $0.contains("- id: immediate-risk-referral") }.map { $0 + 1 }
+        let bad = try BatonBinary.run(["policy", "check", "--policies", workspace.policies.path, "--agencies", workspace.agencies.path])
+        #expect(bad.status == 78)
+        #expect(bad.stderr.contains("routing.yaml:\(line ?? 0): rules[0].send[0].deadlines: 'mash-referal' is not a class in sla.yaml"), "\(bad.stderr)")
+        let serve = try BatonBinary.run(["serve", "--port", "0", "--agencies", workspace.agencies.path, "--policies", workspace.policies.path,
+                                         "--database", workspace.database])
+        #expect(serve.status == 78)
+        #expect(serve.stderr.contains("the policies at"))
+        #expect(!FileManager.default.fileExists(atPath: workspace.database), "the hub opened its database despite a bad policy")
     }
 }

@@ -87,7 +87,8 @@ struct ItemMachine {
         case .rejected(let by, let reason):
             guard item.kind == .action else { throw .notAllowed(event: "reject", status: status, hint: "notices cannot be rejected") }
             guard [.requested, .received, .accepted].contains(status), state.decision == nil else {
-                throw .notAllowed(event: "reject", status: status, hint: "a decision has been recorded; record an outcome instead")
+                let done = state.decision == nil ? "work on it has started" : "a decision has been recorded"
+                throw .notAllowed(event: "reject", status: status, hint: "\(done); record an outcome instead")
             }
             try close(.rejected, by: by, reason: reason, what: "Rejecting an item")
             if state.acknowledgedAt == nil { state.acknowledgedAt = now }

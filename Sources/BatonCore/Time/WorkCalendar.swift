@@ -176,10 +176,29 @@ public struct WorkCalendar: Sendable {
     func instant(_ day: CalendarDate, seconds: Int) -> Date {
         let components = DateComponents(
             year: day.year, month: day.month, day: day.day, hour: seconds / 3600, minute: seconds % 3600 / 60, second: seconds % 60)
-        if let date = gregorian.date(from: components) { return date }
+        if let date = gregorian.date(from: components) {
+            if localDate(of: date) == day, localSeconds(of: date) == seconds { return date }
+            // Inside the hour skipped when the clocks go forward, Foundation reads the time on the
+            // clock before the change, which lands as far past the change as the time asked for is
+            // past the gap's start. The first instant after the gap is the change itself.
+            return transition(before: date) ?? date
+        }
         // Not expected with a valid date; fall back to the offset at local midnight.
         let midnight = Double(day.daysSinceEpoch) * 86_400
         return Date(timeIntervalSince1970: midnight + Double(seconds) - Double(timeZone.secondsFromGMT(for: Date(timeIntervalSince1970: midnight))))
+    }
+
+    /// The instant in the day up to `date` at which the offset from UTC last changed, to the second.
+    func transition(before date: Date) -> Date? {
+        var high = Int(date.timeIntervalSince1970.rounded(.up))
+        var low = high - 86_400
+        let before = timeZone.secondsFromGMT(for: Date(timeIntervalSince1970: Double(low)))
+        guard timeZone.secondsFromGMT(for: Date(timeIntervalSince1970: Double(high))) != before else { return nil }
+        while high - low > 1 {
+            let middle = low + (high - low) / 2
+            if timeZone.secondsFromGMT(for: Date(timeIntervalSince1970: Double(middle))) == before { low = middle } else { high = middle }
+        }
+        return Date(timeIntervalSince1970: Double(high))
     }
 }
 
