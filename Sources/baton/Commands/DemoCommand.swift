@@ -15,9 +15,12 @@ struct DemoCommand: AsyncParsableCommand {
         abstract: "Run a hub with the sample agencies and feed it synthetic traffic.",
         discussion: """
             Starts the hub on a SQLite file (a temporary one unless --database is given) with the sample
-            agencies in ./agencies, then signs and submits realistic, entirely fictional referrals and
-            notifications with the demo keys in ./demo/keys, over HTTP, as the agencies' systems would.
-            Run it from the repository root. Ctrl-C stops it.
+            agencies in ./agencies and the policies in ./policies, then signs and submits realistic,
+            entirely fictional referrals and notifications with the demo keys in ./demo/keys, over HTTP,
+            as the agencies' systems would. Meanwhile the agencies work their inboxes: they fetch their
+            items, acknowledge, decide, put some on hold, record outcomes and sign them off, reject a
+            few and leave some untouched so that deadlines pass and escalations climb. Run it from the
+            repository root. Ctrl-C stops it.
 
             The demo keys are for this demo only: they are public in the repository, so a real hub
             must never register them.
@@ -119,17 +122,25 @@ struct DemoCommand: AsyncParsableCommand {
             Baton demo hub: \(base)   (database \(database))
               The web UI is not built yet; meanwhile the hub's API is live:
                 curl \(base)/healthz
-                curl \(base)/.well-known/jwks.json
                 curl -s \(base)/metrics | grep '^baton_'
                 curl \(base)/openapi.yaml
-                swift run baton status --hub \(base) --key \(demoKeys)/police-northmoor.jwk <messageId of a police message>
+                the MASH's inbox, most urgent first:
+                  curl -s -H "Authorization: Bearer $(swift run baton token --key \(demoKeys)/northmoor-mash.jwk)" \(base)/v1/inbox
+                what became of a police message:
+                  swift run baton status --hub \(base) --key \(demoKeys)/police-northmoor.jwk <messageId of a police message>
               Sending \(messages) synthetic messages from \(keys.count) fictional agencies\(interval > 0 ? ", then one every \(interval) s" : ""). Ctrl-C stops.
 
             """)
         var traffic = SyntheticTraffic(seed: seed)
+        var responder = SyntheticResponder(seed: seed &+ 1)
         var first: (String, SyntheticMessage)?
         var sent = 0
+        var rounds = 0
         while !Task.isCancelled {
+            if sent >= messages, rounds < 3 || sent % 3 == 0 {
+                rounds += 1
+                try await respond(client: client, keys: keys, registry: hub.registry, responder: &responder)
+            }
             let message = traffic.next(at: Date())
             guard let key = keys[message.sender] else { continue }
             let jws = try message.signed(with: key)
@@ -162,6 +173,34 @@ struct DemoCommand: AsyncParsableCommand {
             print("  Traffic finished; the hub keeps running until Ctrl-C.")
             while !Task.isCancelled { try await Task.sleep(for: .seconds(3600)) }
         }
+    }
+}
+
+extension DemoCommand {
+    /// One round of every agency working its inbox through the API, as its staff would.
+    func respond(client: HubClient, keys: [AgencyID: KeyFile], registry: AgencyRegistry, responder: inout SyntheticResponder) async throws {
+        var tally: [String: Int] = [:]
+        for (agency, key) in keys.sorted(by: { $0.key < $1.key }) {
+            let token = try BearerToken.make(key: key)
+            let inbox = try await client.get("/v1/inbox?limit=100", bearer: token)
+            guard inbox.status == 200, let entries = inbox.json?.objectValue?["items"]?.arrayValue else { continue }
+            for case .object(var entry) in entries {
+                guard let id = entry["itemId"]?.stringValue else { continue }
+                if ["requested", "received"].contains(entry["status"]?.stringValue ?? "") || entry["nextStep"]?.stringValue == "sign-off" {
+                    // Opening the item is how its recipient receives it.
+                    if let full = try await client.get("/v1/items/\(id)", bearer: token).json?.objectValue { entry = full }
+                }
+                guard let payload = responder.reply(to: entry, as: agency, type: registry.agency(agency)?.type ?? .other, at: Date()),
+                    let kind = payload.objectValue?["kind"]?.stringValue
+                else { continue }
+                let jws = try CompactJWS.sign(payload: payload.serialized(), type: .message, kid: key.kid, key: key.key)
+                let reply = try await client.submit(jws)
+                let label = reply.status < 300 ? kind : "refused"
+                tally[label, default: 0] += 1
+            }
+        }
+        guard !tally.isEmpty else { return }
+        print("  agencies worked their inboxes: " + tally.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", "))
     }
 }
 
