@@ -104,6 +104,12 @@ let package = Package(
             ],
             path: "benchmarks/intake/Sources"
         ),
+        // The items benchmark (benchmarks/items): deadline sweeps and inbox reads over a million items.
+        .executableTarget(
+            name: "baton-bench-items",
+            dependencies: ["BatonCore", "BatonStore"],
+            path: "benchmarks/items/Sources"
+        ),
         .testTarget(name: "BatonCoreTests", dependencies: ["BatonCore", "BatonSynthetic"]),
         .testTarget(name: "BatonPolicyTests", dependencies: ["BatonPolicy", "BatonCore"]),
         .testTarget(

@@ -106,13 +106,13 @@ public struct PolicySet: Sendable {
         let byID = Dictionary(uniqueKeysWithValues: agencies.map { ($0.id, $0) })
         if let triage = byID[routing.triage] {
             if triage.type != .socialCare {
-                errors.append(ConfigurationError(file: file, line: nil, field: "triage", problem: "'\(routing.triage)' is not a social-care agency (the MASH)"))
+                errors.append(ConfigurationError(file: file, line: routing.triageLine, field: "triage", problem: "'\(routing.triage)' is not a social-care agency (the MASH)"))
             }
         } else {
-            errors.append(ConfigurationError(file: file, line: nil, field: "triage", problem: "'\(routing.triage)' is not in the agency registry"))
+            errors.append(ConfigurationError(file: file, line: routing.triageLine, field: "triage", problem: "'\(routing.triage)' is not in the agency registry"))
         }
         for (name, purpose) in routing.purposes.sorted(by: { $0.key < $1.key }) where sla[purpose.deadlines]?.outcome == nil {
-            errors.append(ConfigurationError(file: file, line: nil, field: "purposes.\(name).deadlines",
+            errors.append(ConfigurationError(file: file, line: purpose.line, field: "purposes.\(name).deadlines",
                 problem: sla[purpose.deadlines] == nil ? "'\(purpose.deadlines)' is not a class in sla.yaml" : "class '\(purpose.deadlines)' has no outcome deadline"))
         }
         for (index, rule) in routing.rules.enumerated() {

@@ -96,6 +96,8 @@ public struct Purpose: Sendable, Hashable {
     public var name: String
     public var description: String
     public var deadlines: String
+    /// Where the purpose is in routing.yaml.
+    public var line: Int? = nil
 }
 
 /// `policies/routing.yaml`.
@@ -104,6 +106,8 @@ public struct RoutingPolicy: Sendable {
     public var triage: AgencyID
     public var purposes: [String: Purpose]
     public var rules: [RoutingRule]
+    /// Where `triage` is in routing.yaml.
+    public var triageLine: Int? = nil
 
     static let ruleFields: Set<String> = ["id", "description", "when", "send"]
     static let whenFields: Set<String> = ["kind", "sender", "senderType", "categories", "riskAtLeast", "notification", "childPresent", "plan", "child"]
@@ -131,7 +135,7 @@ public struct RoutingPolicy: Sendable {
                     let description = reader.string(entry, "description", required: true),
                     let deadlines = reader.string(entry, "deadlines", required: true)
                 else { continue }
-                purposes[name] = Purpose(name: name, description: description, deadlines: deadlines)
+                purposes[name] = Purpose(name: name, description: description, deadlines: deadlines, line: keyNode.mark?.line)
             }
         } else {
             reader.report(root.line, "purposes", "is required: a mapping from purpose to what it asks of the recipient")
@@ -170,7 +174,7 @@ public struct RoutingPolicy: Sendable {
             rules.append(RoutingRule(id: id, description: description, when: condition, send: sends, line: entry.line))
         }
         guard let triage else { return nil }
-        return RoutingPolicy(triage: triage, purposes: purposes, rules: rules)
+        return RoutingPolicy(triage: triage, purposes: purposes, rules: rules, triageLine: root["triage"]?.mark?.line)
     }
 
     static func readCondition(_ when: YAMLReader.Mapping, _ reader: inout YAMLReader) -> RoutingCondition {
