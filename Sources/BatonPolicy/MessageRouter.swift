@@ -79,11 +79,13 @@ public struct MessageRouter: Sendable {
         var items: [RoutedItem] = []
         var unrouted: [String] = []
         var matched = false
+        var covered: Set<String> = []
         for rule in policy.rules {
             guard matches(rule.when, message, senderType: senderType) else { continue }
             let applicable = rule.when.child.map { condition in children.filter { condition.holds(for: $0) } } ?? children
             if rule.when.child != nil, applicable.isEmpty { continue }
             matched = true
+            covered.formUnion(applicable.map(\.ref))
             for send in rule.send {
                 let feedback = send.feedback ?? (message.kind == .referral)
                 switch send.to {
@@ -101,6 +103,12 @@ public struct MessageRouter: Sendable {
                         }
                     }
                 }
+            }
+        }
+        // A child no matching rule applied to is not dropped either.
+        if matched {
+            for child in children where !covered.contains(child.ref) {
+                unrouted.append("No routing rule applies to child \(child.ref) of this message (the rules that matched apply to other children).")
             }
         }
         if !matched {

@@ -30,9 +30,15 @@ public struct DeadlineClass: Sendable, Hashable {
     /// The deadlines of an item created at `start`, computed by `calendar`.
     public func deadlines(from start: Date, calendar: WorkCalendar, schoolAuthority: String?) -> [Deadline] {
         let steps: [(DeadlineKind, DeadlineRule?)] = [(.delivery, delivery), (.acknowledgement, acknowledge), (.decision, decide), (.outcome, outcome)]
-        return steps.compactMap { kind, rule in
+        var deadlines = steps.compactMap { kind, rule in
             rule.map { Deadline(kind: kind, dueAt: calendar.deadline($0, from: start, schoolAuthority: schoolAuthority)) }
         }
+        // A step is never due after a later one (a notification at 08:20 must be delivered by the
+        // 08:30 acknowledgement, not by tomorrow's 08:15).
+        for index in deadlines.indices.reversed().dropFirst() {
+            deadlines[index].dueAt = min(deadlines[index].dueAt, deadlines[index + 1].dueAt)
+        }
+        return deadlines
     }
 
     /// Whether any rule counts school days.

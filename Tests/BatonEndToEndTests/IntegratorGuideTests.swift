@@ -69,5 +69,6 @@ struct IntegratorGuideTests {
         #expect(text.contains(#""state": "open""#))
         #expect(text.contains(#""recipient": "northmoor-mash""#))
         #expect(text.contains("/problems/invalid-message"))
+        #expect(text.contains(#""status": "completed""#))
     }
 }

@@ -73,7 +73,7 @@ struct ItemMachine {
             }
 
         case .acknowledged(_, let owner):
-            guard !owner.name.isEmpty else { throw .reasonRequired("Acknowledging an item (an owner's name)") }
+            guard !owner.name.isBlank else { throw .reasonRequired("Acknowledging an item (an owner's name)") }
             meet(.delivery)
             meet(.acknowledgement)
             if state.receivedAt == nil { state.receivedAt = now }
@@ -96,12 +96,12 @@ struct ItemMachine {
 
         case .progressNoted(_, let note):
             try requireAccepted("record progress")
-            guard !note.isEmpty else { throw .reasonRequired("A progress update (a note)") }
+            guard !note.isBlank else { throw .reasonRequired("A progress update (a note)") }
             if status == .accepted { state.status = .inProgress }
 
         case .decided(let by, let code, let rationale):
             try requireAccepted("record a decision")
-            guard !rationale.isEmpty else { throw .reasonRequired("A decision (its rationale)") }
+            guard !rationale.isBlank else { throw .reasonRequired("A decision (its rationale)") }
             state.decision = RecordedOutcome(code: code, rationale: rationale, by: by, at: now)
             meet(.decision)
             if status == .accepted { state.status = .inProgress }
@@ -111,7 +111,7 @@ struct ItemMachine {
             guard state.proposedOutcome == nil else {
                 throw .notAllowed(event: "on hold", status: status, hint: "an outcome is waiting for sign-off")
             }
-            guard !awaiting.isEmpty else { throw .reasonRequired("Putting an item on hold (what it awaits)") }
+            guard !awaiting.isBlank else { throw .reasonRequired("Putting an item on hold (what it awaits)") }
             guard reviewAt > now else { throw .reviewDateNotInFuture }
             pause([.decision, .outcome])
             if let index = state.deadlines.firstIndex(where: { $0.kind == .review }) {
@@ -133,7 +133,7 @@ struct ItemMachine {
             guard state.proposedOutcome == nil else {
                 throw .notAllowed(event: "outcome", status: status, hint: "an outcome is already waiting for sign-off")
             }
-            guard !rationale.isEmpty else { throw .reasonRequired("An outcome (its rationale)") }
+            guard !rationale.isBlank else { throw .reasonRequired("An outcome (its rationale)") }
             if status == .onHold { resumeFromHold() }
             let outcome = RecordedOutcome(code: code, rationale: rationale, by: by, at: now, transferTo: transferTo, transferPurpose: transferPurpose)
             if needsSignOff {
@@ -151,10 +151,11 @@ struct ItemMachine {
             guard let proposed = state.proposedOutcome else {
                 throw .signOff("There is no outcome waiting for sign-off on this item.")
             }
-            guard !reason.isEmpty else { throw .reasonRequired("Signing off an outcome") }
-            if let author = proposed.by.name, let signer = by.name,
-                author.lowercased() == signer.lowercased(), by.agency == proposed.by.agency
-            {
+            guard !reason.isBlank else { throw .reasonRequired("Signing off an outcome") }
+            guard let signer = by.name, !signer.isBlank else {
+                throw .signOff("Signing off needs the name of the manager who signs it off.")
+            }
+            if let author = proposed.by.name, author.lowercased() == signer.lowercased(), by.agency == proposed.by.agency {
                 throw .signOff("An outcome must be signed off by someone other than the person who recorded it.")
             }
             meet(.signOff)
@@ -194,7 +195,7 @@ struct ItemMachine {
 
     /// Moves to a terminal status with actor, time and reason; every deadline stops.
     mutating func close(_ status: ItemStatus, by actor: Actor, reason: String, what: String) throws(ItemTransitionError) {
-        guard !reason.trimmingSpaces().isEmpty else { throw .reasonRequired(what) }
+        guard !reason.isBlank else { throw .reasonRequired(what) }
         for index in state.deadlines.indices where state.deadlines[index].metAt == nil {
             state.deadlines[index].metAt = now
             state.deadlines[index].pausedRemaining = nil
@@ -268,6 +269,12 @@ struct ItemMachine {
         }
         let ladder = max(1, item.terms.ladderLength)
         if var escalation = item.state.escalation {
+            // The escalation names the step that is overdue now (an earlier one may have been done).
+            if escalation.deadline != first.kind || escalation.overdueSince != first.dueAt {
+                escalation.deadline = first.kind
+                escalation.overdueSince = first.dueAt
+                state.escalation = escalation
+            }
             guard now >= escalation.nextAt else { return }
             escalation.level = min(escalation.level + 1, ladder)
             escalation.nextAt = nextClimb()
@@ -287,4 +294,9 @@ struct ItemMachine {
         let next = calendar.deadline(item.terms.escalateEvery, from: now, schoolAuthority: item.terms.schoolAuthority)
         return next > now ? next : now.addingTimeInterval(60)
     }
+}
+
+extension String {
+    /// Empty, or nothing but spaces, tabs and line breaks: not a reason, a name or a rationale.
+    fileprivate var isBlank: Bool { trimmingCharacters(in: .whitespacesAndNewlines).isEmpty }
 }

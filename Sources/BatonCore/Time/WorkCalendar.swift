@@ -121,8 +121,8 @@ public struct WorkCalendar: Sendable {
 
     func nextDay(after day: CalendarDate, _ isDay: (CalendarDate) -> Bool) -> CalendarDate {
         var next = day.adding(days: 1)
-        // Fourteen days without a single working or school day would be a broken calendar; the
-        // loader refuses such calendars, and this bound keeps a bad one from looping for ever.
+        // A year without a single working or school day would be a broken calendar: this bound
+        // keeps one from looping for ever.
         for _ in 0..<400 where !isDay(next) { next = next.adding(days: 1) }
         return next
     }

@@ -38,6 +38,9 @@ struct HubOptions: ParsableArguments {
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical (env BATON_LOG_LEVEL; default info).")
     var logLevel: String?
 
+    @Option(name: .customLong("sweep-interval"), help: "Seconds between deadline sweeps (env BATON_SWEEP_INTERVAL; default 5).")
+    var sweepInterval: Int?
+
     func configuration(defaultDatabase: String = "./baton.sqlite") throws -> HubConfiguration {
         var configuration = HubConfiguration()
         configuration.host = Environment.value(host, "BATON_HOST", default: configuration.host)
@@ -48,6 +51,7 @@ struct HubOptions: ParsableArguments {
         configuration.hubKeyPath = Environment.value(hubKey, "BATON_HUB_KEY")
         configuration.maxPayloadBytes = try integer(maxPayloadBytes, "BATON_MAX_PAYLOAD_BYTES", default: configuration.maxPayloadBytes, range: 1024...(16 * 1024 * 1024), name: "max-payload-bytes")
         configuration.clockSkew = TimeInterval(try integer(clockSkew, "BATON_CLOCK_SKEW", default: Int(configuration.clockSkew), range: 1...3600, name: "clock-skew"))
+        configuration.sweepInterval = .seconds(try integer(sweepInterval, "BATON_SWEEP_INTERVAL", default: 5, range: 1...3600, name: "sweep-interval"))
         if configuration.database.hasPrefix("postgres://") || configuration.database.hasPrefix("postgresql://") {
             throw CLIError("PostgreSQL is not supported by this version yet; give a SQLite file path for --database", exitCode: 78)
         }
