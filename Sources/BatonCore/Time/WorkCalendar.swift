@@ -123,7 +123,11 @@ public struct WorkCalendar: Sendable {
         var next = day.adding(days: 1)
         // A year without a single working or school day would be a broken calendar: this bound
         // keeps one from looping for ever.
-        for _ in 0..<400 where !isDay(next) { next = next.adding(days: 1) }
+        var steps = 0
+        while !isDay(next), steps < 400 {
+            next = next.adding(days: 1)
+            steps += 1
+        }
         return next
     }
 

@@ -107,7 +107,7 @@ final class Server {
         self.port = try freePort()
         FileManager.default.createFile(atPath: log, contents: nil)
         process.executableURL = URL(fileURLWithPath: baton)
-        process.arguments = ["serve", "--port", String(port), "--agencies", agencies, "--database", database, "--log-level", logLevel]
+        process.arguments = ["serve", "--port", String(port), "--agencies", agencies, "--policies", "policies", "--database", database, "--log-level", logLevel]
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
         process.standardError = handle
         process.standardOutput = handle
@@ -160,17 +160,16 @@ print("  reference: openssl speed -seconds 5 ed25519 …")
 let (verifyRate, opensslLine) = opensslVerifyRate()
 print("    \(opensslLine)  (\(shell("openssl version")))")
 
-try FileManager.default.createDirectory(at: folder.appendingPathComponent("agencies"), withIntermediateDirectories: true)
+// The sample area's registry and policies (run from the repository root), with a benchmark key
+// added to the police force: referrals are routed to the MASH as in the demo.
+try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+try FileManager.default.copyItem(atPath: "agencies", toPath: folder.appendingPathComponent("agencies").path)
 let key = KeyFile(kid: "police-northmoor/bench-1", key: .generate(.edDSA))
 let x = key.key.publicKey.jwkMembers.first { $0.0 == "x" }!.1
-try """
-    id: police-northmoor
-    type: police
-    name: Northmoor Police (benchmark)
-    keys:
-      - kid: bench-1
-        jwk: { kty: OKP, crv: Ed25519, x: "\(x)" }
-    """.write(to: folder.appendingPathComponent("agencies/police-northmoor.yaml"), atomically: true, encoding: .utf8)
+let policeFile = folder.appendingPathComponent("agencies/police-northmoor.yaml")
+try (try String(contentsOf: policeFile, encoding: .utf8)).replacingOccurrences(
+    of: "keys:\n", with: "keys:\n  - kid: bench-1\n    jwk: { kty: OKP, crv: Ed25519, x: \"\(x)\" }\n"
+).write(to: policeFile, atomically: true, encoding: .utf8)
 
 print("  signing \(options.peakMessages) synthetic referrals ahead of time (Ed25519) …")
 let signStart = Date()
