@@ -42,7 +42,7 @@ public final class BatonHub: Sendable {
 
     public init(
         configuration: HubConfiguration, registry: AgencyRegistry, policies: PolicySet, store: any HubStore, hubKey: HubKey,
-        clock: any HubClock = SystemClock(), identifiers: any IdentifierSource = RandomIdentifiers(), metrics: HubMetrics,
+        clock: any HubClock = SystemClock(), identifiers: any IdentifierSource = TimeOrderedIdentifiers(), metrics: HubMetrics,
         prometheus: PrometheusCollectorRegistry, httpClient: HTTPClient = .shared, logger: Logger
     ) {
         self.configuration = configuration
@@ -76,7 +76,7 @@ public final class BatonHub: Sendable {
     /// Loads the registry and the policies (all-or-nothing), opens the SQLite store and the hub
     /// key (creating the key on first start).
     public static func open(
-        configuration: HubConfiguration, clock: any HubClock = SystemClock(), identifiers: any IdentifierSource = RandomIdentifiers(),
+        configuration: HubConfiguration, clock: any HubClock = SystemClock(), identifiers: any IdentifierSource = TimeOrderedIdentifiers(),
         logger: Logger, prometheus: PrometheusCollectorRegistry = PrometheusCollectorRegistry()
     ) throws -> BatonHub {
         let registry: AgencyRegistry
@@ -97,7 +97,7 @@ public final class BatonHub: Sendable {
             logger.notice("created the hub signing key", metadata: ["kid": "\(hubKey.kid)", "path": "\(configuration.resolvedHubKeyPath)"])
         }
         let metrics = HubMetrics(factory: PrometheusMetricsFactory(registry: prometheus))
-        let store = try SQLiteStore(path: configuration.database, logger: logger, observeBatch: { metrics.recordCommitBatch($0) })
+        let store = try SQLiteStore(path: configuration.database, logger: logger, observeBatch: { metrics.recordCommitBatch(size: $0.size, duration: $0.duration) })
         logger.info("hub opened", metadata: [
             "agencies": "\(registry.agencies.count)", "keys": "\(registry.allKeys.count)", "hubKid": "\(hubKey.kid)",
             "policyVersion": "\(policies.version.prefix(12))",

@@ -1,5 +1,12 @@
 import Foundation
 
+/// What one shared transaction took: how many jobs, and how long from starting to write them to
+/// the durable commit (the writer's busy time).
+public struct CommitBatchObservation: Sendable {
+    public var size: Int
+    public var duration: Duration
+}
+
 /// Batches concurrent writes into shared transactions ("group commit").
 ///
 /// A durable commit costs an fsync; doing one per message caps intake at the disk's sync rate.
@@ -24,9 +31,9 @@ public actor GroupCommitter<Job: Sendable, Output: Sendable> {
     private var flushing = false
     private var closed = false
     private var drainedWaiters: [CheckedContinuation<Void, Never>] = []
-    private var batchObserver: (@Sendable (Int) -> Void)?
+    private var batchObserver: (@Sendable (CommitBatchObservation) -> Void)?
 
-    public init(maximumBatch: Int = 256, observeBatch: (@Sendable (Int) -> Void)? = nil, commit: @escaping Commit) {
+    public init(maximumBatch: Int = 256, observeBatch: (@Sendable (CommitBatchObservation) -> Void)? = nil, commit: @escaping Commit) {
         self.maximumBatch = maximumBatch
         self.commit = commit
         self.batchObserver = observeBatch
@@ -56,9 +63,10 @@ public actor GroupCommitter<Job: Sendable, Output: Sendable> {
             let count = min(queue.count, maximumBatch)
             let batch = Array(queue.prefix(count))
             queue.removeFirst(count)
-            batchObserver?(count)
+            let started = ContinuousClock.now
             do {
                 let results = try await commit(batch.map(\.job))
+                batchObserver?(CommitBatchObservation(size: count, duration: ContinuousClock.now - started))
                 precondition(results.count == batch.count, "commit must return one result per job")
                 for (waiting, result) in zip(batch, results) { waiting.continuation.resume(with: result) }
             } catch {

@@ -96,7 +96,7 @@ struct SQLiteStoreTests {
     @Test("concurrent submissions share commits and each gets its own sequence number")
     func groupCommit() async throws {
         let batches = Mutex<[Int]>([])
-        let store = try SQLiteStore(path: try temporaryDatabase(), observeBatch: { size in batches.withLock { $0.append(size) } })
+        let store = try SQLiteStore(path: try temporaryDatabase(), observeBatch: { batch in batches.withLock { $0.append(batch.size) } })
         let results = try await withThrowingTaskGroup(of: IntakeResult.self) { group in
             for _ in 0..<400 { group.addTask { try await store.accept(incoming(), receipt: receiptMaker) } }
             return try await group.reduce(into: [IntakeResult]()) { $0.append($1) }

@@ -9,7 +9,10 @@ import Logging
 /// it returns, so a receipt is never handed out for a message that a power cut could lose. (WAL
 /// with `synchronous=NORMAL` is the usual speed setting, but it may lose the last commits on power
 /// loss, which would break "stored before receipted".) Concurrent submissions share commits
-/// through ``GroupCommitter``, which is what keeps throughput high despite the sync.
+/// through ``GroupCommitter``, which is what keeps throughput high despite the sync. Statement
+/// journals (one savepoint per message in a shared transaction) are kept in memory, and
+/// checkpoints (copying the WAL back into the database file, with its own sync) run on their own
+/// connection in the background (``WALCheckpointer``), so the writer only ever appends to the WAL.
 ///
 /// ```swift
 /// let store = try SQLiteStore(path: "baton.sqlite")
@@ -19,6 +22,7 @@ public final class SQLiteStore: HubStore {
     public let path: String
     private let pool: DatabasePool
     private let committer: GroupCommitter<Job, IntakeResult>
+    private let checkpointer: WALCheckpointer
     private let logger: Logger
 
     struct Job: Sendable {
@@ -26,7 +30,7 @@ public final class SQLiteStore: HubStore {
         let decide: IntakeDecider
     }
 
-    public init(path: String, logger: Logger = Logger(label: "baton.store"), observeBatch: (@Sendable (Int) -> Void)? = nil) throws {
+    public init(path: String, logger: Logger = Logger(label: "baton.store"), observeBatch: (@Sendable (CommitBatchObservation) -> Void)? = nil) throws {
         self.path = path
         self.logger = logger
         var configuration = Configuration()
@@ -34,10 +38,21 @@ public final class SQLiteStore: HubStore {
         configuration.busyMode = .timeout(5)
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
+            // Each message in a shared transaction has its own savepoint, and SQLite keeps what a
+            // savepoint would need to roll back in a statement journal: in memory, not a temporary
+            // file (on disk it cost a page write for every page a message touched). Durability is
+            // unaffected: the WAL is what a commit syncs.
+            try db.execute(sql: "PRAGMA temp_store = MEMORY")
+            // 32 MiB of page cache per connection, so the indexes the writer touches stay hot.
+            try db.execute(sql: "PRAGMA cache_size = -32768")
+            // Checkpoints are the ``WALCheckpointer``'s job, off the writer's path; committing
+            // connections only step in if it falls far behind (40 MiB of WAL).
+            try db.execute(sql: "PRAGMA wal_autocheckpoint = 1000")
         }
         let pool = try DatabasePool(path: path, configuration: configuration)
         try SQLiteSchema.migrator.migrate(pool)
         self.pool = pool
+        self.checkpointer = try WALCheckpointer(path: path, logger: logger)
         self.committer = GroupCommitter(observeBatch: observeBatch) { jobs in
             try await pool.write { db in try SQLiteStore.store(jobs, in: db) }
         }
@@ -124,6 +139,7 @@ public final class SQLiteStore: HubStore {
 
     public func close() async throws {
         await committer.close()
+        await checkpointer.stop()
         try pool.close()
     }
 }

@@ -194,16 +194,24 @@ let peakSource = BodySource(peakBodies)
 print("  phase 1, peak: closed loop, \(options.connections) connections, \(format(options.warmUp, 0)) s warm-up + \(format(options.duration, 0)) s …")
 let serverCPUBefore = cpuSeconds(pid: server.process.processIdentifier)
 let selfCPUBefore = cpuSeconds(pid: getpid())
+let writerBefore = hubMetric(port: server.port, "baton_store_commit_duration_seconds_sum")
+let batchesBefore = hubMetric(port: server.port, "baton_store_commit_batch_size_count")
+let peakStarted = Date()
 let peak = try await LoadGenerator.run(
     group: group, host: "127.0.0.1", port: server.port, source: peakSource, connections: options.connections, rate: nil,
     warmUp: options.warmUp, duration: options.duration)
 // Over the whole phase (warm-up included), per message the hub answered.
 let peakAnswered = Double(peakSource.used)
+let peakWall = Date().timeIntervalSince(peakStarted)
 let serverMicros = (cpuSeconds(pid: server.process.processIdentifier) - serverCPUBefore) / peakAnswered * 1e6
+// How busy the single writer was: its time in shared transactions over the phase's wall time.
+let writerBusy = (hubMetric(port: server.port, "baton_store_commit_duration_seconds_sum") - writerBefore) / peakWall
+let peakBatches = hubMetric(port: server.port, "baton_store_commit_batch_size_count") - batchesBefore
 let generatorMicros = (cpuSeconds(pid: getpid()) - selfCPUBefore) / peakAnswered * 1e6
 if peakSource.ranOut { print("    WARNING: ran out of pre-signed messages; rerun with more --messages") }
 print("    \(format(peak.rate, 0)) messages/s; p50 \(format(peak.percentile(0.5))) ms, p99 \(format(peak.percentile(0.99))) ms; statuses \(peak.statuses)")
 print("    CPU per message: hub \(format(serverMicros, 0)) µs, load generator \(format(generatorMicros, 0)) µs")
+print("    writer busy \(format(writerBusy * 100, 0))% of the phase; \(format(peakAnswered / max(peakBatches, 1), 1)) messages per durable commit")
 
 let halfRate = peak.rate / 2
 let halfCount = Int(halfRate * (options.warmUp + options.duration) * 1.15) + 1000
@@ -215,6 +223,13 @@ let half = try await LoadGenerator.run(
     warmUp: options.warmUp, duration: options.duration)
 if halfSource.ranOut { print("    WARNING: ran out of pre-signed messages") }
 print("    \(format(half.rate, 0)) messages/s; p50 \(format(half.percentile(0.5))) ms, p99 \(format(half.percentile(0.99))) ms; statuses \(half.statuses)")
+
+/// A counter or summary field from the hub's `/metrics` (0 if absent).
+func hubMetric(port: Int, _ name: String) -> Double {
+    shell("curl -s http://127.0.0.1:\(port)/metrics").split(separator: "\n")
+        .first { $0.hasPrefix(name + " ") || $0.hasPrefix(name + "{") }?
+        .split(separator: " ").last.flatMap { Double($0) } ?? 0
+}
 
 // Cross-check with the hub's own count of durable commits.
 let metrics = shell("curl -s http://127.0.0.1:\(server.port)/metrics")
@@ -249,6 +264,7 @@ if let output = options.output {
         "half": ["messagesPerSecond": .number(half.rate.rounded()), "p50ms": .number(half.percentile(0.5)), "p99ms": .number(half.percentile(0.99))],
         "ratio": .number((ratio * 1000).rounded() / 1000),
         "cpuMicrosPerMessage": ["hub": .number(serverMicros.rounded()), "loadGenerator": .number(generatorMicros.rounded())],
+        "writerBusy": .number((writerBusy * 1000).rounded() / 1000),
         "throughputTargetMet": .bool(throughputMet), "latencyTargetMet": .bool(latencyMet),
     ]
     try json.serializedString().write(toFile: output, atomically: true, encoding: .utf8)

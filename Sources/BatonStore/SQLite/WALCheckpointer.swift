@@ -1,0 +1,45 @@
+import Foundation
+import GRDB
+import Logging
+
+/// Copies the write-ahead log back into the database file in the background.
+///
+/// SQLite normally checkpoints on the connection that commits once the WAL passes 1,000 pages,
+/// so every so often one commit also rewrites thousands of pages into the database file and
+/// syncs it, and every message waiting on that commit waits too. Here a connection of its own
+/// runs a PASSIVE checkpoint (which never blocks the writer or readers) a few times a second;
+/// the writer's own automatic checkpoint stays as a backstop at 10,000 pages. Nothing about
+/// durability changes: a commit is durable once its WAL frames are synced.
+final class WALCheckpointer: Sendable {
+    private let queue: DatabaseQueue
+    private let task: Task<Void, Never>
+
+    init(path: String, interval: Duration = .milliseconds(200), logger: Logger) throws {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(5)
+        configuration.label = "baton.checkpointer"
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+            try db.execute(sql: "PRAGMA wal_autocheckpoint = 0")
+        }
+        let queue = try DatabaseQueue(path: path, configuration: configuration)
+        self.queue = queue
+        task = Task.detached(priority: .utility) {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: interval)
+                do {
+                    try await queue.writeWithoutTransaction { db in _ = try db.checkpoint(.passive) }
+                } catch {
+                    logger.warning("background checkpoint failed; the writer's own checkpoints take over", metadata: ["error.type": "\(type(of: error))"])
+                }
+            }
+        }
+    }
+
+    /// Stops checkpointing and closes the connection (the last writer's close checkpoints anyway).
+    func stop() async {
+        task.cancel()
+        _ = await task.value
+        try? queue.close()
+    }
+}
