@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "BatonSigning", targets: ["BatonSigning"]),
         .library(name: "BatonStore", targets: ["BatonStore"]),
         .library(name: "BatonPolicy", targets: ["BatonPolicy"]),
+        .library(name: "BatonIdentity", targets: ["BatonIdentity"]),
         .library(name: "BatonServer", targets: ["BatonServer"]),
     ],
     dependencies: [
@@ -25,6 +26,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
+        .package(url: "https://github.com/swiftcsv/SwiftCSV", from: "0.10.0"),
     ],
     targets: [
         // Domain types and rules of safeguarding. No I/O.
@@ -46,6 +48,11 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Yams", package: "Yams"),
             ]
+        ),
+        // Identity resolution: normalisation, blocking index, Fellegi–Sunter scoring, vetoes, EM.
+        .target(
+            name: "BatonIdentity",
+            dependencies: ["BatonCore", .product(name: "Yams", package: "Yams")]
         ),
         // The storage protocol and its SQLite implementation (GRDB).
         .target(
@@ -110,7 +117,15 @@ let package = Package(
             dependencies: ["BatonCore", "BatonStore"],
             path: "benchmarks/items/Sources"
         ),
+        // The identity benchmarks (benchmarks/identity): accuracy on FEBRL and synthetic UK
+        // children beside Splink, and resolution at a million persons.
+        .executableTarget(
+            name: "baton-bench-identity",
+            dependencies: ["BatonCore", "BatonIdentity", .product(name: "SwiftCSV", package: "SwiftCSV")],
+            path: "benchmarks/identity/Sources"
+        ),
         .testTarget(name: "BatonCoreTests", dependencies: ["BatonCore", "BatonSynthetic"]),
+        .testTarget(name: "BatonIdentityTests", dependencies: ["BatonIdentity", "BatonCore"]),
         .testTarget(name: "BatonPolicyTests", dependencies: ["BatonPolicy", "BatonCore"]),
         .testTarget(
             name: "BatonSigningTests",

@@ -51,6 +51,23 @@ struct MessageValidatorTests {
         #expect(concern.categories == [.domesticAbuse])
     }
 
+    @Test("online identifiers are read; an unknown type is reported at its pointer")
+    func onlineIdentifiers() throws {
+        func withOnline(_ ids: JSONValue) -> JSONObject {
+            modified { object in
+                var subjects = object["subjects"]!.arrayValue!
+                var first = subjects[0].objectValue!
+                first["onlineIds"] = ids
+                subjects[0] = .object(first)
+                object["subjects"] = .array(subjects)
+            }
+        }
+        let message = try MessageValidator.validate(.object(withOnline([["type": "email", "value": "evie.a@example.org"], ["type": "username", "value": "@evie_a"]]))).get()
+        #expect(message.subjects[0].onlineIds == [.init(type: .email, value: "evie.a@example.org"), .init(type: .username, value: "@evie_a")])
+        let refused = problems(withOnline([["type": "fax", "value": "0123"]]))
+        #expect(refused.contains { $0.contains("/subjects/0/onlineIds/0/type") })
+    }
+
     @Test("every synthetic demo message validates")
     func syntheticTrafficIsValid() {
         var traffic = SyntheticTraffic(seed: 11)

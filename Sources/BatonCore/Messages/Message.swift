@@ -122,6 +122,20 @@ public struct Mention: Sendable, Equatable {
         }
     }
 
+    /// An e-mail address, phone number or username the person is known by online: an exact-match
+    /// identifier once normalised.
+    public struct OnlineID: Sendable, Hashable {
+        public enum Kind: String, Sendable, Hashable, CaseIterable {
+            case email, phone, username
+        }
+        public var type: Kind
+        public var value: String
+        public init(type: Kind, value: String) {
+            self.type = type
+            self.value = value
+        }
+    }
+
     public struct Address: Sendable, Equatable {
         public var lines: [String]
         public var postcode: String?
@@ -136,6 +150,7 @@ public struct Mention: Sendable, Equatable {
     public var nhsNumber: String?
     public var upn: String?
     public var localIds: [LocalID]
+    public var onlineIds: [OnlineID]
     public var givenName: String?
     public var familyName: String?
     public var otherNames: [String]
@@ -149,9 +164,10 @@ public struct Mention: Sendable, Equatable {
     public init(
         ref: String, nhsNumber: String? = nil, upn: String? = nil, localIds: [LocalID] = [], givenName: String? = nil,
         familyName: String? = nil, otherNames: [String] = [], dateOfBirth: CalendarDate? = nil, sex: Sex? = nil,
-        address: Address? = nil, schoolURN: String? = nil, gpODS: String? = nil
+        address: Address? = nil, schoolURN: String? = nil, gpODS: String? = nil, onlineIds: [OnlineID] = []
     ) {
         self.ref = ref
+        self.onlineIds = onlineIds
         self.nhsNumber = nhsNumber
         self.upn = upn
         self.localIds = localIds

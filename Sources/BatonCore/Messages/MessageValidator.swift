@@ -26,6 +26,7 @@ public enum MessageValidator {
     static let senderFields: Set<String> = ["agency", "person"]
     static let professionalFields: Set<String> = ["name", "role", "email", "phone"]
     static let localIdFields: Set<String> = ["system", "value"]
+    static let onlineIdFields: Set<String> = ["type", "value"]
     static let addressFields: Set<String> = ["lines", "postcode"]
     static let schoolFields: Set<String> = ["urn"]
     static let gpFields: Set<String> = ["ods"]
@@ -41,7 +42,7 @@ public enum MessageValidator {
         ($0, ($0.isCaseKind ? commonFields : replyFields).union(kindFields[$0] ?? []))
     })
     static let mentionFields: Set<String> = [
-        "ref", "nhsNumber", "upn", "localIds", "givenName", "familyName", "otherNames", "dateOfBirth", "sex",
+        "ref", "nhsNumber", "upn", "localIds", "onlineIds", "givenName", "familyName", "otherNames", "dateOfBirth", "sex",
         "address", "school", "gp",
     ]
     /// The earliest date of birth accepted; anything before is a typing error.
@@ -192,6 +193,17 @@ public enum MessageValidator {
                 }
             }
         }
+        var onlineIds: [Mention.OnlineID] = []
+        if let array = reader.array(object, "onlineIds", at: pointer) {
+            for (index, element) in array.enumerated() {
+                let elementPointer = pointer / "onlineIds" / index
+                guard let idObject = reader.object(element, at: elementPointer, allowed: onlineIdFields) else { continue }
+                let type = reader.enumeration(idObject, "type", at: elementPointer, required: true, as: Mention.OnlineID.Kind.self)
+                if let type, let value = reader.string(idObject, "value", at: elementPointer, required: true) {
+                    onlineIds.append(Mention.OnlineID(type: type, value: value))
+                }
+            }
+        }
         let givenName = reader.string(object, "givenName", at: pointer)
         let familyName = reader.string(object, "familyName", at: pointer)
         let otherNames = reader.strings(object, "otherNames", at: pointer)
@@ -232,7 +244,8 @@ public enum MessageValidator {
         guard let ref else { return nil }
         return Mention(
             ref: ref, nhsNumber: nhsNumber, upn: upn, localIds: localIds, givenName: givenName, familyName: familyName,
-            otherNames: otherNames, dateOfBirth: dateOfBirth, sex: sex, address: address, schoolURN: schoolURN, gpODS: gpODS)
+            otherNames: otherNames, dateOfBirth: dateOfBirth, sex: sex, address: address, schoolURN: schoolURN, gpODS: gpODS,
+            onlineIds: onlineIds)
     }
 
     static func isValidRef(_ ref: String) -> Bool {

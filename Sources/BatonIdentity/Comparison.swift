@@ -1,0 +1,124 @@
+import BatonCore
+
+/// The fields the matcher compares, each with its agreement levels (best first). A level's index
+/// is what the model's m and u probabilities are indexed by; a field either record lacks is not
+/// compared at all and counts for nothing either way.
+public enum MatchField: String, Sendable, CaseIterable, Codable {
+    case given, surname, dob, sex, postcode, address, town, otherID = "other-id", online
+
+    public var levels: [String] {
+        switch self {
+        case .given: ["exact", "equivalent", "close", "similar", "different"]
+        case .surname: ["exact", "part", "close", "similar", "different"]
+        case .dob: ["exact", "transposed", "typo", "different"]
+        case .sex: ["same", "different"]
+        case .postcode: ["exact", "one-edit", "district", "different"]
+        case .address, .town: ["exact", "close", "different"]
+        case .otherID: ["exact", "one-edit", "different"]
+        case .online: ["shared", "different"]
+        }
+    }
+
+    /// The index of the "different" level: always the last.
+    public var differentLevel: Int { levels.count - 1 }
+}
+
+/// Two records compared field by field: for each field the level reached, or nil when either
+/// record lacks it. This is what a reviewer sees side by side, and what the model weighs.
+public struct ComparisonVector: Sendable, Hashable {
+    public var levels: [Int?]
+
+    public subscript(field: MatchField) -> Int? {
+        get { levels[MatchField.allCases.firstIndex(of: field)!] }
+        set { levels[MatchField.allCases.firstIndex(of: field)!] = newValue }
+    }
+
+    public init(levels: [Int?] = Array(repeating: nil, count: MatchField.allCases.count)) { self.levels = levels }
+}
+
+/// Compares two normalised records.
+public struct Comparator: Sendable {
+    public let nicknames: Nicknames
+
+    public init(nicknames: Nicknames) { self.nicknames = nicknames }
+
+    public func compare(_ a: MatchRecord, _ b: MatchRecord) -> ComparisonVector {
+        var vector = ComparisonVector()
+        vector[.given] = given(a.given, b.given)
+        vector[.surname] = surname(a.surname, b.surname)
+        if let x = a.dob, let y = b.dob { vector[.dob] = Self.dob(x, y) }
+        if let x = a.sex, let y = b.sex { vector[.sex] = x == y ? 0 : 1 }
+        if let x = a.postcode, let y = b.postcode { vector[.postcode] = Self.postcode(x, y) }
+        if let x = a.address, let y = b.address { vector[.address] = Self.text(x, y) }
+        if let x = a.town, let y = b.town { vector[.town] = Self.text(x, y) }
+        if let x = a.otherID, let y = b.otherID { vector[.otherID] = x == y ? 0 : StringSimilarity.withinOneEdit(x, y) ? 1 : 2 }
+        if !a.online.isEmpty, !b.online.isEmpty { vector[.online] = Set(a.online).isDisjoint(with: b.online) ? 1 : 0 }
+        return vector
+    }
+
+    /// exact · equivalent (nickname, or one's first name is the other's middle name) · close
+    /// (Jaro–Winkler ≥ 0.92) · similar (≥ 0.80, or an initial) · different.
+    func given(_ a: [String], _ b: [String]) -> Int? {
+        guard let x = a.first, let y = b.first else { return nil }
+        if x == y { return 0 }
+        if nicknames.equivalent(x, y) || b.contains(x) || a.contains(y) { return 1 }
+        let similarity = StringSimilarity.jaroWinkler(x, y)
+        if similarity >= 0.92 { return 2 }
+        if similarity >= 0.80 || (x.count == 1 && y.hasPrefix(x)) || (y.count == 1 && x.hasPrefix(y)) { return 3 }
+        return 4
+    }
+
+    /// exact · part (a double-barrelled name recorded as one of its halves, or the halves
+    /// swapped) · close · similar · different.
+    func surname(_ a: [String], _ b: [String]) -> Int? {
+        guard !a.isEmpty, !b.isEmpty else { return nil }
+        let x = a.joined(separator: " ")
+        let y = b.joined(separator: " ")
+        if x == y || a.joined() == b.joined() { return 0 }
+        if !Set(a).isDisjoint(with: b) { return 1 }
+        let similarity = StringSimilarity.jaroWinkler(a.joined(), b.joined())
+        if similarity >= 0.92 { return 2 }
+        if similarity >= 0.80 { return 3 }
+        return 4
+    }
+
+    /// exact · transposed (day and month swapped) · typo (one digit of YYYYMMDD different) · different.
+    static func dob(_ a: CalendarDate, _ b: CalendarDate) -> Int {
+        if a == b { return 0 }
+        if a.year == b.year, a.day == b.month, a.month == b.day { return 1 }
+        let x = Array(digits(a))
+        let y = Array(digits(b))
+        let differing = zip(x, y).filter { $0 != $1 }.count
+        if differing == 1 { return 2 }
+        // Two neighbouring digits swapped (1998 → 1989) is one slip of the fingers too.
+        if differing == 2, let i = zip(x, y).enumerated().first(where: { $0.element.0 != $0.element.1 })?.offset,
+            i + 1 < x.count, x[i] == y[i + 1], x[i + 1] == y[i]
+        {
+            return 2
+        }
+        return 3
+    }
+
+    static func digits(_ date: CalendarDate) -> String {
+        let year = String(date.year)
+        let month = date.month < 10 ? "0\(date.month)" : String(date.month)
+        let day = date.day < 10 ? "0\(date.day)" : String(date.day)
+        return year + month + day
+    }
+
+    /// exact · one-edit · district (same outward code) · different.
+    static func postcode(_ a: String, _ b: String) -> Int {
+        if a == b { return 0 }
+        let x = a.replacingOccurrences(of: " ", with: "")
+        let y = b.replacingOccurrences(of: " ", with: "")
+        if StringSimilarity.withinOneEdit(x, y) { return 1 }
+        if let ox = a.split(separator: " ").first, let oy = b.split(separator: " ").first, a.contains(" "), ox == oy { return 2 }
+        return 3
+    }
+
+    /// exact · close (Jaro–Winkler ≥ 0.90) · different.
+    static func text(_ a: String, _ b: String) -> Int {
+        if a == b { return 0 }
+        return StringSimilarity.jaroWinkler(a, b) >= 0.90 ? 1 : 2
+    }
+}

@@ -1,0 +1,159 @@
+import BatonCore
+import Foundation
+
+/// Why an automatic link was refused. Hard vetoes mean "certainly not the same person" and take
+/// the candidate out; soft ones mean "a person must look": the pair may still go to review.
+public enum Veto: String, Sendable, Hashable, Codable, CaseIterable {
+    /// Two different valid NHS numbers: two people (hard).
+    case differentNHSNumbers = "different-nhs-numbers"
+    /// Same family name and home, the same date of birth or one a typo away, and given names that
+    /// are not variants of each other: twins, or a brother or sister (hard).
+    case twins
+    /// Both sexes recorded, and they differ (soft).
+    case sexConflict = "sex-conflict"
+    /// Both dates of birth recorded, and not a plausible typo of each other (soft).
+    case datesOfBirthDiffer = "dates-of-birth-differ"
+
+    public var isHard: Bool { self == .differentNHSNumbers || self == .twins }
+}
+
+/// One person the mention was compared with: the best of their records.
+public struct ScoredCandidate: Sendable {
+    public var person: UUID
+    public var probability: Double
+    public var weight: Double
+    /// The field-by-field comparison with the person's closest record.
+    public var comparison: ComparisonVector
+    public var vetoes: [Veto]
+}
+
+/// What became of a mention.
+public struct Resolution: Sendable {
+    public enum Outcome: Sendable, Equatable {
+        case linked(UUID)
+        case new
+        /// Uncertain: a person decides whether it is `candidate`. Until then the mention is a
+        /// person of its own.
+        case review(candidate: UUID)
+    }
+
+    public var outcome: Outcome
+    /// `identifier` (agreeing NHS number, UPN or local id) or `score`.
+    public var basis: String
+    /// The closest candidates, best first (at most five).
+    public var candidates: [ScoredCandidate]
+
+    public var matchOutcome: MatchOutcome {
+        switch outcome {
+        case .linked: .linked
+        case .new: .new
+        case .review: .review
+        }
+    }
+}
+
+/// Links a normalised mention to a person: deterministically where identifiers agree, otherwise
+/// by Fellegi–Sunter scoring of the blocked candidates, with vetoes. Precision comes first: a
+/// false link shares one child's information into another child's record.
+public struct Resolver: Sendable {
+    public let model: MatchModel
+    public let comparator: Comparator
+    private let weights: [[Double]]
+
+    public init(model: MatchModel, nicknames: Nicknames) {
+        self.model = model
+        self.comparator = Comparator(nicknames: nicknames)
+        self.weights = model.weights
+    }
+
+    public func resolve(_ record: MatchRecord, in index: PersonIndex) -> Resolution {
+        // 1. Identifiers that agree exactly (valid NHS number, UPN, same local id) decide, unless
+        //    the person holds a different valid NHS number.
+        let deterministic = record.deterministicIdentifiers
+        if !deterministic.isEmpty {
+            let holders = index.persons(holding: deterministic).filter { person in
+                !index.records(of: person).contains { other in
+                    if let a = record.nhs, let b = other.nhs { return a != b }
+                    return false
+                }
+            }
+            if holders.count == 1 {
+                return Resolution(outcome: .linked(holders[0]), basis: "identifier", candidates: [score(record, against: holders[0], records: index.records(of: holders[0]))])
+            }
+            if holders.count > 1 {
+                // One mention, identifiers of two people: perhaps two records of one child that
+                // should be merged. A person decides.
+                let scored = holders.map { score(record, against: $0, records: index.records(of: $0)) }.sorted { $0.weight > $1.weight }
+                return Resolution(outcome: .review(candidate: scored[0].person), basis: "identifier", candidates: Array(scored.prefix(5)))
+            }
+        }
+
+        // 2. Blocked candidates, scored.
+        let scored = index.candidates(for: record).map { person, records in score(record, against: person, records: records) }
+            .filter { !$0.vetoes.contains(where: \.isHard) }
+            .sorted { $0.weight > $1.weight }
+        guard let best = scored.first else { return Resolution(outcome: .new, basis: "score", candidates: []) }
+        let top = Array(scored.prefix(5))
+        let runnerUp = scored.dropFirst().first
+        // A close second (within 5 bits, 32 times less likely) makes it a person's decision: perhaps
+        // the hub already holds this child twice.
+        let clearWinner = runnerUp.map { best.weight - $0.weight >= 5 || $0.probability < model.reviewThreshold } ?? true
+        if best.probability >= model.linkThreshold, best.vetoes.isEmpty, clearWinner {
+            return Resolution(outcome: .linked(best.person), basis: "score", candidates: top)
+        }
+        if best.probability >= model.reviewThreshold {
+            return Resolution(outcome: .review(candidate: best.person), basis: "score", candidates: top)
+        }
+        return Resolution(outcome: .new, basis: "score", candidates: top)
+    }
+
+    /// The mention against each of a person's records: the closest record decides the score and
+    /// the soft vetoes; a hard veto against any record counts (a person has one NHS number).
+    public func score(_ record: MatchRecord, against person: UUID, records: [MatchRecord]) -> ScoredCandidate {
+        var best: ScoredCandidate?
+        var hard = Set<Veto>()
+        for other in records {
+            let vector = comparator.compare(record, other)
+            let weight = model.weight(vector, weights: weights)
+            let vetoes = Self.vetoes(record, other, vector)
+            hard.formUnion(vetoes.filter(\.isHard))
+            if best == nil || weight > best!.weight {
+                best = ScoredCandidate(person: person, probability: MatchModel.probability(weight: weight), weight: weight, comparison: vector, vetoes: vetoes)
+            }
+        }
+        var result = best ?? ScoredCandidate(person: person, probability: 0, weight: -.infinity, comparison: ComparisonVector(), vetoes: [])
+        let all = hard.union(result.vetoes)
+        result.vetoes = Veto.allCases.filter(all.contains)
+        return result
+    }
+
+    static func vetoes(_ a: MatchRecord, _ b: MatchRecord, _ vector: ComparisonVector) -> [Veto] {
+        var vetoes: [Veto] = []
+        if let x = a.nhs, let y = b.nhs, x != y { vetoes.append(.differentNHSNumbers) }
+        if vector[.sex] == 1 { vetoes.append(.sexConflict) }
+        if vector[.dob] == MatchField.dob.differentLevel { vetoes.append(.datesOfBirthDiffer) }
+        // Twins (and brothers and sisters born a typo's distance apart): the same family name and
+        // home, dates of birth equal or a typo apart, and given names that are not variants of
+        // each other.
+        if vector[.given] == MatchField.given.differentLevel, vector[.surname].map({ $0 <= 2 }) == true,
+            vector[.dob].map({ $0 < MatchField.dob.differentLevel }) == true,
+            (vector[.address].map { $0 <= 1 } ?? false) || (vector[.postcode].map { $0 <= 1 } ?? false)
+        {
+            vetoes.append(.twins)
+        }
+        return vetoes
+    }
+}
+
+extension MatchRecord {
+    /// The identifiers that link on their own when they agree: a valid NHS number, a valid UPN,
+    /// the same local id in the same system. (E-mail addresses and phone numbers are shared in
+    /// families, so they only add weight.)
+    public var deterministicIdentifiers: [String] {
+        var result: [String] = []
+        if let nhs { result.append("nhs:" + nhs) }
+        if let upn { result.append("upn:" + upn) }
+        result += localIDs.map { "local:" + $0 }
+        return result
+    }
+}

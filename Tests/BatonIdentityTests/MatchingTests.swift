@@ -1,0 +1,219 @@
+import BatonCore
+import Foundation
+import Testing
+
+@testable import BatonIdentity
+
+/// The repository's own identity policy, so the tests exercise what ships.
+func shippedPolicy() throws -> (MatchModel, Nicknames) {
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    let model = try MatchModel.load(try String(contentsOf: root.appendingPathComponent("policies/identity.yaml"), encoding: .utf8))
+    let nicknames = try Nicknames(csv: try String(contentsOf: root.appendingPathComponent("policies/identity/nicknames.csv"), encoding: .utf8))
+    return (model, nicknames)
+}
+
+func child(
+    _ given: String, _ surname: String, dob: String?, sex: Sex? = nil, postcode: String? = nil, address: String? = nil,
+    nhs: String? = nil, upn: String? = nil
+) -> MatchRecord {
+    MatchRecord(
+        given: Normalise.nameParts(given), surname: Normalise.surnameParts(surname), dob: dob.flatMap { CalendarDate(iso8601: $0) },
+        sex: sex, postcode: postcode.flatMap(Normalise.postcode), address: address.map(Normalise.fold),
+        nhs: nhs.flatMap(Normalise.nhsNumber), upn: upn.flatMap(Normalise.upn))
+}
+
+@Suite("Comparators")
+struct ComparatorTests {
+    @Test("Jaro–Winkler gives the textbook values", arguments: [
+        ("martha", "marhta", 0.961), ("dwayne", "duane", 0.840), ("dixon", "dicksonx", 0.813), ("jon", "jon", 1.0), ("abc", "xyz", 0.0),
+    ])
+    func jaroWinkler(_ a: String, _ b: String, _ expected: Double) {
+        #expect(abs(StringSimilarity.jaroWinkler(a, b) - expected) < 0.001)
+    }
+
+    @Test("one edit: substitution, insertion, deletion, neighbours swapped; two edits are not")
+    func oneEdit() {
+        #expect(StringSimilarity.withinOneEdit("NM14AB", "NM14AB"))
+        #expect(StringSimilarity.withinOneEdit("NM14AB", "NM14AD"))
+        #expect(StringSimilarity.withinOneEdit("NM14AB", "NM41AB"))
+        #expect(StringSimilarity.withinOneEdit("NM14AB", "NM4AB"))
+        #expect(StringSimilarity.withinOneEdit("NM4AB", "NM14AB"))
+        #expect(!StringSimilarity.withinOneEdit("NM14AB", "NM41BA"))
+        #expect(!StringSimilarity.withinOneEdit("NM14AB", "NM1"))
+    }
+
+    @Test("dates of birth: exact, day and month transposed, one-digit typo, different")
+    func dates() {
+        let d = { (text: String) in CalendarDate(iso8601: text)! }
+        #expect(Comparator.dob(d("2015-04-03"), d("2015-04-03")) == 0)
+        #expect(Comparator.dob(d("2015-04-03"), d("2015-03-04")) == 1)
+        #expect(Comparator.dob(d("2015-04-03"), d("2015-04-08")) == 2)
+        #expect(Comparator.dob(d("2015-04-03"), d("2016-04-03")) == 2)
+        #expect(Comparator.dob(d("2015-04-13"), d("2015-09-30")) == 3)
+        #expect(Comparator.dob(d("2015-04-03"), d("2012-09-21")) == 3)
+    }
+
+    @Test("names: nicknames, middle names, double-barrelled surnames")
+    func names() throws {
+        let (_, nicknames) = try shippedPolicy()
+        let comparator = Comparator(nicknames: nicknames)
+        #expect(comparator.given(["jon"], ["jonathan"]) == 1)
+        #expect(comparator.given(["katie"], ["catherine"]) == 1)
+        #expect(comparator.given(["alfie"], ["james", "alfie"]) == 1)
+        #expect(comparator.given(["jonathon"], ["jonathan"]) == 2)
+        #expect(comparator.given(["isla"], ["lottie"]) == 4)
+        #expect(comparator.surname(["smith", "jones"], ["jones"]) == 1)
+        #expect(comparator.surname(["smyth"], ["smith"]) == 2 || comparator.surname(["smyth"], ["smith"]) == 3)
+        #expect(comparator.surname(["patel"], ["okafor"]) == 4)
+    }
+}
+
+@Suite("Linking: deterministic, scored, vetoed")
+struct ResolverTests {
+    let model: MatchModel
+    let nicknames: Nicknames
+    let resolver: Resolver
+
+    init() throws {
+        (model, nicknames) = try shippedPolicy()
+        resolver = Resolver(model: model, nicknames: nicknames)
+    }
+
+    @Test("Jon Smyth (police, no NHS number) and Jonathan Smith (school, UPN and NHS number) are one child")
+    func jonSmyth() {
+        let index = PersonIndex(nicknames: nicknames)
+        let school = child("Jonathan", "Smith", dob: "2014-03-09", sex: .male, postcode: "NM1 4AB", address: "14 Heather Road", nhs: "9990000018", upn: "A950000178301")
+        let person = UUID()
+        index.add(school, person: person)
+        let police = child("Jon", "Smyth", dob: "2014-03-09", sex: .male, postcode: "NM1 4AB", address: "14 Heather Rd")
+        let resolution = resolver.resolve(police, in: index)
+        #expect(resolution.outcome == .linked(person))
+        #expect(resolution.basis == "score")
+    }
+
+    @Test("twins (same surname, date of birth and address, different given names) stay two children")
+    func twins() {
+        let index = PersonIndex(nicknames: nicknames)
+        let first = UUID()
+        index.add(child("Isla", "Williams", dob: "2017-02-04", sex: .female, postcode: "NM2 6DR", address: "142 Cotton Close"), person: first)
+        let twin = child("Lottie", "Williams", dob: "2017-02-04", sex: .female, postcode: "NM2 6DR", address: "142 Cotton Close")
+        let resolution = resolver.resolve(twin, in: index)
+        #expect(resolution.outcome == .new)
+        let scored = resolver.score(twin, against: first, records: index.records(of: first))
+        #expect(scored.vetoes.contains(.twins))
+    }
+
+    @Test("two different valid NHS numbers are never linked, however alike the rest")
+    func differentNHS() {
+        let index = PersonIndex(nicknames: nicknames)
+        index.add(child("Amelia", "Khan", dob: "2016-05-01", sex: .female, postcode: "NM3 1AA", nhs: "9990000018"), person: UUID())
+        let other = child("Amelia", "Khan", dob: "2016-05-01", sex: .female, postcode: "NM3 1AA", nhs: "9990000026")
+        #expect(Normalise.nhsNumber("9990000026") != nil)
+        #expect(resolver.resolve(other, in: index).outcome == .new)
+    }
+
+    @Test("a sex conflict or a date of birth that is no typo never links automatically")
+    func softVetoes() {
+        let index = PersonIndex(nicknames: nicknames)
+        let person = UUID()
+        index.add(child("Noah", "Begum", dob: "2018-07-12", sex: .male, postcode: "NM5 2BB", address: "7 Mill Lane"), person: person)
+        let sexConflict = resolver.resolve(child("Noah", "Begum", dob: "2018-07-12", sex: .female, postcode: "NM5 2BB", address: "7 Mill Lane"), in: index)
+        #expect(sexConflict.outcome != .linked(person))
+        let otherDate = resolver.resolve(child("Noah", "Begum", dob: "2011-01-30", sex: .male, postcode: "NM5 2BB", address: "7 Mill Lane"), in: index)
+        #expect(otherDate.outcome != .linked(person))
+        // A transposed date is a typo: linked.
+        let transposed = resolver.resolve(child("Noah", "Begum", dob: "2018-12-07", sex: .male, postcode: "NM5 2BB", address: "7 Mill Lane"), in: index)
+        #expect(transposed.outcome == .linked(person))
+    }
+
+    @Test("an agreeing identifier links even when the names differ; a second person's identifier sends it for review")
+    func deterministic() {
+        let index = PersonIndex(nicknames: nicknames)
+        let a = UUID(), b = UUID()
+        index.add(child("Ruby", "Hall", dob: "2013-01-01", upn: "A950000178301"), person: a)
+        index.add(child("Ruby", "Hall", dob: "2013-01-01", nhs: "9990000018"), person: b)
+        #expect(resolver.resolve(child("Ruby", "Marsh", dob: "2013-01-01", upn: "A950000178301"), in: index).outcome == .linked(a))
+        let both = resolver.resolve(child("Ruby", "Hall", dob: "2013-01-01", nhs: "9990000018", upn: "A950000178301"), in: index)
+        guard case .review = both.outcome else {
+            Issue.record("expected review, got \(both.outcome)")
+            return
+        }
+    }
+
+    @Test("one typo cannot hide a match from the blocking keys")
+    func blocking() {
+        let index = PersonIndex(nicknames: nicknames)
+        let person = UUID()
+        let original = child("Oliver", "Thompson", dob: "2012-06-15", sex: .male, postcode: "NM4 8JZ", address: "36 Orchard Lane")
+        index.add(original, person: person)
+        for variant in [
+            child("Oliver", "Thompson", dob: "2012-06-16", sex: .male, postcode: "NM4 8JZ"),
+            child("Olivr", "Thompson", dob: "2012-06-15", sex: .male),
+            child("Oliver", "Tompson", dob: "2012-06-15", sex: .male),
+            child("Oliver", "Thompson", dob: "2021-06-15", sex: .male),
+            child("Oliver", "Thompson", dob: nil, sex: .male, postcode: "NM4 8JZ"),
+        ] {
+            #expect(index.candidates(for: variant)[person] != nil)
+        }
+    }
+}
+
+@Suite("The model: policy file and estimation")
+struct ModelTests {
+    @Test("the shipped identity.yaml loads; bad files name the field")
+    func load() throws {
+        let (model, _) = try shippedPolicy()
+        #expect(model.linkThreshold >= model.reviewThreshold)
+        #expect(model.parameters.count == MatchField.allCases.count)
+        let bad = """
+            prior: 2
+            thresholds: { link: 0.9, review: 0.99 }
+            comparisons:
+              sex: { m: [0.5], u: [0.5, 0.5] }
+            """
+        do {
+            _ = try MatchModel.load(bad, file: "identity.yaml")
+            Issue.record("a bad file loaded")
+        } catch let errors as ConfigurationErrors {
+            let text = "\(errors)"
+            #expect(text.contains("prior"))
+            #expect(text.contains("thresholds"))
+            #expect(text.contains("comparisons.sex.m"))
+        }
+    }
+
+    @Test("written YAML reads back as the same model")
+    func roundTrip() throws {
+        let (model, _) = try shippedPolicy()
+        let again = try MatchModel.load(model.yaml(header: "test"))
+        #expect(abs(again.prior - model.prior) / model.prior < 1e-4)
+        #expect(again.parameters[.dob]!.m.count == 4)
+    }
+
+    @Test("EM on records with known duplicates learns that agreement means a match")
+    func estimate() throws {
+        let (model, nicknames) = try shippedPolicy()
+        let index = PersonIndex(nicknames: nicknames)
+        var random = SeededGenerator(seed: 7)
+        let given = ["amelia", "noah", "isla", "leo", "ava", "jack", "mia", "oscar", "ivy", "theo"]
+        let surnames = ["smith", "khan", "jones", "patel", "brown", "evans", "okafor", "nowak", "hughes", "begum"]
+        for i in 0..<400 {
+            let record = MatchRecord(
+                given: [given[Int(random.next() % 10)]], surname: [surnames[Int(random.next() % 10)]],
+                dob: CalendarDate(daysSinceEpoch: 15_000 + Int(random.next() % 3_000)), sex: random.next() % 2 == 0 ? .female : .male,
+                postcode: "NM\(1 + random.next() % 9) \(random.next() % 10)AB")
+            index.add(record, person: UUID())
+            if i % 2 == 0 {
+                var copy = record
+                copy.postcode = nil
+                index.add(copy, person: UUID())
+            }
+        }
+        let report = Estimator(comparator: Comparator(nicknames: nicknames), randomPairs: 50_000).estimate(from: index, starting: model)
+        let dob = try #require(report.model.parameters[.dob])
+        #expect(dob.m[0] > 0.8)
+        #expect(dob.u[0] < 0.01)
+        #expect(report.expectedMatches > 150 && report.expectedMatches < 260)
+        #expect(report.model.linkThreshold == model.linkThreshold)
+    }
+}

@@ -1,0 +1,551 @@
+#!/usr/bin/env python3
+"""Score Baton's identity linker against the truth, side by side with Splink, on the same inputs.
+
+For each set it reads .data/<set>.csv (input contract, contract.py) and the Swift linker's
+.out/<set>.baton.csv (output contract: rec_id,person,outcome,candidate,score), runs Splink on the
+same input, and computes pairwise figures for both:
+
+  precision         true pairs among pairs of records given the same person / all such pairs
+  recall            true pairs given the same person / all true pairs
+  F1                harmonic mean of the two
+  recall + review   true pairs that share a person OR are joined through reviews (each review
+                    record united with its candidate's person, transitively) / all true pairs
+  review %          review records / all records
+  false links       pairs given the same person that are not the same entity
+
+Splink (DuckDB backend) is trained without labels: u by random sampling, m by expectation
+maximisation, then pairs are predicted and clustered at match probability 0.99 (its automatic
+links). Its "review" is emulated the way an incremental linker sees it: records are taken in file
+order, a record with an earlier record in its 0.99 cluster is `linked`, else one with a pair scored
+0.5-0.99 against an earlier record of another cluster is `review` (candidate = the best such record),
+else `new`; Splink's output is written in Baton's output contract (.out/<set>.splink.csv) and scored
+by the same code.
+
+Prints a table and PASS/FAIL lines for the targets, writes every figure to .out/results.json, and
+exits 0 whatever the figures (the run script decides).
+
+Usage: evaluate.py [--sets febrl1,...,uk] [--no-splink] [--reuse-splink] [--self-test]
+       evaluate.py --input some.csv --baton some.baton.csv     (one ad-hoc pair of files)
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import hashlib
+import json
+import logging
+import os
+import platform
+import re
+import sys
+import time
+import unicodedata
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from contract import DATA_DIR, INPUT_COLUMNS, OUT_DIR, OUTCOMES, OUTPUT_COLUMNS, SETS, read_csv, write_csv  # noqa: E402
+
+AUTO_THRESHOLD = 0.99      # Splink: match probability for an automatic link
+REVIEW_THRESHOLD = 0.5     # Splink: lower edge of the review band
+SEED = 20261123
+
+TARGET_PRECISION = 0.995
+TARGET_REVIEW = 0.05
+
+
+# --- Pairwise metrics ----------------------------------------------------------------------------
+def pairs_in(groups: pd.Series) -> int:
+    """Number of unordered pairs inside groups of the given sizes: sum of n(n-1)/2."""
+    n = groups.to_numpy(dtype=np.int64)
+    return int((n * (n - 1) // 2).sum())
+
+
+class UnionFind:
+    def __init__(self):
+        self.parent: dict[str, str] = {}
+
+    def find(self, x: str) -> str:
+        parent = self.parent
+        root = x
+        while parent.get(root, root) != root:
+            root = parent[root]
+        while x != root:   # path compression
+            parent[x], x = root, parent.get(x, x)
+        return root
+
+    def union(self, a: str, b: str) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[ra] = rb
+
+
+def check_output(truth: pd.DataFrame, out: pd.DataFrame, label: str) -> None:
+    """Raise ValueError unless `out` assigns every input record exactly once, validly."""
+    missing_cols = [c for c in OUTPUT_COLUMNS if c not in out.columns]
+    if missing_cols:
+        raise ValueError(f"{label}: missing columns {missing_cols} (expected {OUTPUT_COLUMNS})")
+    dupes = out.rec_id[out.rec_id.duplicated()]
+    if len(dupes):
+        raise ValueError(f"{label}: {len(dupes)} rec_ids appear more than once, e.g. {dupes.iloc[0]}")
+    known = set(truth.rec_id)
+    unknown = [r for r in out.rec_id if r not in known]
+    if unknown:
+        raise ValueError(f"{label}: {len(unknown)} rec_ids not in the input, e.g. {unknown[0]}")
+    if len(out) != len(truth):
+        absent = next(r for r in truth.rec_id if r not in set(out.rec_id))
+        raise ValueError(f"{label}: {len(truth) - len(out)} input records missing, e.g. {absent}")
+    bad = out.outcome[~out.outcome.isin(OUTCOMES)]
+    if len(bad):
+        raise ValueError(f"{label}: outcome {bad.iloc[0]!r} is not one of {OUTCOMES}")
+    if (out.person == "").any():
+        raise ValueError(f"{label}: {int((out.person == '').sum())} records have no person")
+    review = out[out.outcome == "review"]
+    orphan = review[~review.candidate.isin(known)]
+    if len(orphan):
+        raise ValueError(f"{label}: review record {orphan.rec_id.iloc[0]} has candidate "
+                         f"{orphan.candidate.iloc[0]!r}, which is not an input rec_id")
+
+
+def pairwise_metrics(truth: pd.DataFrame, out: pd.DataFrame) -> dict:
+    """Pairwise figures of a linker's output against the truth (both DataFrames of strings).
+
+    Pairs are counted within groups, never enumerated: for any grouping G, the pairs inside it are
+    sum C(|g|, 2); the true pairs inside it are sum C(|g ∩ e|, 2) over (g, entity e) groups.
+    """
+    df = truth[["rec_id", "entity_id"]].merge(out[["rec_id", "person", "outcome", "candidate"]], on="rec_id")
+    true_pairs = pairs_in(df.groupby("entity_id").size())
+    linked_pairs = pairs_in(df.groupby("person").size())
+    linked_true = pairs_in(df.groupby(["person", "entity_id"]).size())
+
+    # Links plus review: unite each review record's person with its candidate's person.
+    person_of = dict(zip(df.rec_id, df.person))
+    uf = UnionFind()
+    review = df[df.outcome == "review"]
+    for rec, cand in zip(review.rec_id, review.candidate):
+        uf.union(person_of[rec], person_of[cand])
+    merged = df.person.map(uf.find)
+    review_true = pairs_in(df.assign(merged=merged).groupby(["merged", "entity_id"]).size())
+
+    precision = linked_true / linked_pairs if linked_pairs else None
+    recall = linked_true / true_pairs if true_pairs else None
+    f1 = (2 * precision * recall / (precision + recall)
+          if precision is not None and recall is not None and precision + recall > 0 else 0.0)
+    reviews = int((df.outcome == "review").sum())
+    return {
+        "records": len(df), "true_pairs": true_pairs, "linked_pairs": linked_pairs,
+        "true_links": linked_true, "false_links": linked_pairs - linked_true,
+        "precision": precision, "recall": recall, "f1": f1,
+        "recall_with_review": review_true / true_pairs if true_pairs else None,
+        "reviews": reviews, "review_rate": reviews / len(df) if len(df) else 0.0,
+        "persons": int(df.person.nunique()),
+        "outcomes": {o: int((df.outcome == o).sum()) for o in OUTCOMES},
+    }
+
+
+def clusters_metrics(truth: pd.DataFrame, edges: list[tuple[str, str]]) -> dict:
+    """Precision/recall/F1 of the transitive closure of `edges` (used for Splink at 0.5)."""
+    uf = UnionFind()
+    for a, b in edges:
+        uf.union(a, b)
+    out = pd.DataFrame({"rec_id": truth.rec_id, "person": truth.rec_id.map(uf.find),
+                        "outcome": "new", "candidate": "", "score": ""})
+    m = pairwise_metrics(truth, out)
+    return {k: m[k] for k in ("precision", "recall", "f1", "false_links", "linked_pairs")}
+
+
+# --- Splink --------------------------------------------------------------------------------------
+def clean_for_splink(df: pd.DataFrame) -> pd.DataFrame:
+    """The light cleaning any Splink user would do: case and accents folded, punctuation in names
+    dropped, postcodes and identifiers without spaces, dates that are not real dates as null. No
+    nickname table: Splink has none out of the box (Baton's normaliser has one)."""
+    def fold(s: str) -> str:
+        s = "".join(c for c in unicodedata.normalize("NFKD", s) if not unicodedata.combining(c))
+        return s.lower()
+
+    def name(s: str) -> str | None:
+        s = re.sub(r"['’.]", "", fold(s))
+        s = re.sub(r"[^a-z]+", " ", s).strip()
+        return s or None
+
+    def text(s: str) -> str | None:
+        s = re.sub(r"[^a-z0-9]+", " ", fold(s)).strip()
+        return s or None
+
+    def compact(s: str) -> str | None:
+        s = re.sub(r"[\s-]+", "", s).upper()
+        return s or None
+
+    def date(s: str) -> str | None:
+        try:
+            return dt.date.fromisoformat(s).isoformat() if re.fullmatch(r"\d{4}-\d\d-\d\d", s) else None
+        except ValueError:
+            return None
+
+    return pd.DataFrame({
+        "rec_id": df.rec_id,
+        "given_name": df.given_name.map(name), "surname": df.surname.map(name),
+        "dob": df.dob.map(date), "sex": df.sex.map(lambda s: s or None),
+        "postcode": df.postcode.map(compact), "address": df.address.map(text),
+        "town": df.town.map(text), "nhs_number": df.nhs_number.map(compact),
+        "upn": df.upn.map(compact), "other_id": df.other_id.map(compact),
+    })
+
+
+def splink_settings(data: pd.DataFrame):
+    """Comparisons and blocking rules for the fields this set actually has."""
+    import splink.comparison_level_library as cll
+    import splink.comparison_library as cl
+    from splink import SettingsCreator, block_on
+
+    has = {c: bool(data[c].notna().any()) for c in data.columns}
+    comparisons = [
+        # Null, exact (with term-frequency adjustment), Jaro-Winkler >= 0.92, 0.88, 0.70, else.
+        cl.NameComparison("given_name"),
+        cl.NameComparison("surname"),
+        # Dates: one digit wrong or two adjacent digits swapped, day and month transposed, two
+        # edits, else. (Invalid dates were nulled in cleaning.)
+        cl.CustomComparison(
+            output_column_name="dob",
+            comparison_levels=[
+                cll.NullLevel("dob"),
+                cll.ExactMatchLevel("dob"),
+                cll.DamerauLevenshteinLevel("dob", 1),
+                cll.CustomLevel(
+                    "substr(dob_l, 1, 4) = substr(dob_r, 1, 4) AND substr(dob_l, 6, 2) = substr(dob_r, 9, 2)"
+                    " AND substr(dob_l, 9, 2) = substr(dob_r, 6, 2)",
+                    label_for_charts="Day and month transposed"),
+                cll.LevenshteinLevel("dob", 2),
+                cll.ElseLevel(),
+            ],
+        ),
+        # Postcode and address describe one home, so they are one comparison: as separate ones
+        # their evidence would be counted twice, and siblings (same home, different names and
+        # dates) would outweigh their differences. Town is kept apart (in FEBRL it is independent).
+        cl.CustomComparison(
+            output_column_name="location",
+            comparison_levels=[
+                cll.CustomLevel(
+                    "(postcode_l IS NULL OR postcode_r IS NULL) AND (address_l IS NULL OR address_r IS NULL)",
+                    label_for_charts="Postcode and address both missing").configure(is_null_level=True),
+                cll.And(cll.ExactMatchLevel("postcode"), cll.JaroWinklerLevel("address", 0.9)),
+                cll.Or(cll.ExactMatchLevel("postcode"), cll.JaroWinklerLevel("address", 0.9)),
+                cll.Or(cll.DamerauLevenshteinLevel("postcode", 1), cll.JaroWinklerLevel("address", 0.7)),
+                cll.ElseLevel(),
+            ],
+        ),
+        cl.JaroWinklerAtThresholds("town", [0.9]),
+    ]
+    blocking = [
+        block_on("dob"),
+        block_on("surname", "substr(given_name, 1, 1)"),
+        block_on("postcode"),
+        block_on("given_name", "substr(dob, 1, 4)"),
+    ]
+    if has["other_id"]:
+        comparisons.append(cl.DamerauLevenshteinAtThresholds("other_id", [1, 2]))
+        blocking.append(block_on("other_id"))
+    if has["nhs_number"]:
+        comparisons.append(cl.DamerauLevenshteinAtThresholds("nhs_number", [1]))
+        blocking.append(block_on("nhs_number"))
+    if has["upn"]:
+        comparisons.append(cl.DamerauLevenshteinAtThresholds("upn", [1]))
+        blocking.append(block_on("upn"))
+    if has["sex"]:
+        comparisons.append(cl.ExactMatch("sex"))
+    settings = SettingsCreator(
+        link_type="dedupe_only",
+        unique_id_column_name="rec_id",
+        comparisons=comparisons,
+        blocking_rules_to_generate_predictions=blocking,
+        retain_matching_columns=False,
+        retain_intermediate_calculation_columns=False,
+        max_iterations=25,
+    )
+    # Deterministic rules for the prior (the probability that two random records match): exact
+    # name and date, or the same strong identifier; assumed to find 70% of matches, as in Splink's
+    # own examples.
+    deterministic = [block_on("given_name", "surname", "dob")]
+    deterministic += [block_on(c) for c in ("other_id", "nhs_number", "upn") if has[c]]
+    # EM training blocks: on names (estimates date, postcode, address, ids), then on the date
+    # (estimates the names).
+    training = [block_on("given_name", "surname"), block_on("dob")]
+    return settings, deterministic, training
+
+
+def run_splink(truth: pd.DataFrame, threads: int, seed: int) -> tuple[pd.DataFrame, dict]:
+    """Train, predict and cluster with Splink; return its output in Baton's contract plus extras."""
+    import duckdb
+    import splink
+    from splink import DuckDBAPI, Linker
+
+    logging.getLogger("splink").setLevel(logging.ERROR)
+    started = time.perf_counter()
+    data = clean_for_splink(truth)
+    settings, deterministic, training = splink_settings(data)
+    con = duckdb.connect()
+    con.execute(f"SET threads = {threads}")
+    db_api = DuckDBAPI(con)
+    if hasattr(db_api, "register"):                      # Splink 5
+        linker = Linker(db_api.register(data), settings, log_level=logging.ERROR)
+    else:                                                # Splink 4
+        linker = Linker(data, settings, db_api)
+    linker.training.estimate_probability_two_random_records_match(deterministic, recall=0.7)
+    linker.training.estimate_u_using_random_sampling(max_pairs=5e6, seed=seed)
+    for rule in training:
+        linker.training.estimate_parameters_using_expectation_maximisation(rule)
+    trained = time.perf_counter()
+    predictions = linker.inference.predict(threshold_match_probability=REVIEW_THRESHOLD)
+    clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(
+        predictions, threshold_match_probability=AUTO_THRESHOLD)
+    edges = predictions.as_pandas_dataframe()[["rec_id_l", "rec_id_r", "match_probability"]]
+    cluster_of = dict(clusters.as_pandas_dataframe()[["rec_id", "cluster_id"]].itertuples(index=False))
+    finished = time.perf_counter()
+
+    out = incremental_view(truth.rec_id.tolist(), cluster_of, edges)
+    at_half = clusters_metrics(truth, list(zip(edges.rec_id_l, edges.rec_id_r)))
+    info = {
+        "version": splink.__version__, "duckdb": duckdb.__version__, "threads": threads, "seed": seed,
+        "auto_threshold": AUTO_THRESHOLD, "review_threshold": REVIEW_THRESHOLD,
+        "pairs_scored_at_or_above_review_threshold": len(edges),
+        "seconds_training": round(trained - started, 2),
+        "seconds_predict_and_cluster": round(finished - trained, 2),
+        "seconds": round(finished - started, 2),
+        "clusters_at_review_threshold": at_half,
+    }
+    return out, info
+
+
+def incremental_view(order: list[str], cluster_of: dict, edges: pd.DataFrame) -> pd.DataFrame:
+    """Splink's batch clusters as an incremental linker's outcomes, records taken in file order."""
+    position = {r: i for i, r in enumerate(order)}
+    first_in_cluster: dict = {}
+    for r in order:
+        first_in_cluster.setdefault(cluster_of[r], r)
+    best: dict[str, tuple[float, str]] = {}   # later record -> (probability, earlier candidate)
+    for a, b, p in edges.itertuples(index=False):
+        if p >= AUTO_THRESHOLD or cluster_of[a] == cluster_of[b]:
+            continue
+        early, late = (a, b) if position[a] < position[b] else (b, a)
+        if late not in best or p > best[late][0]:
+            best[late] = (p, early)
+    rows = []
+    for r in order:
+        c = cluster_of[r]
+        if first_in_cluster[c] != r:
+            rows.append((r, str(c), "linked", "", ""))
+        elif r in best:
+            rows.append((r, str(c), "review", best[r][1], f"{best[r][0]:.4f}"))
+        else:
+            rows.append((r, str(c), "new", "", ""))
+    return pd.DataFrame(rows, columns=OUTPUT_COLUMNS)
+
+
+# --- Reporting -----------------------------------------------------------------------------------
+def pct(x, digits=2) -> str:
+    return "n/a" if x is None else f"{100 * x:.{digits}f}%"
+
+
+def seconds(r: dict, tool: str) -> str:
+    t = r.get("baton_seconds") if tool == "baton" else r.get("splink_run", {}).get("seconds")
+    return "" if t is None else f"{t:.1f} s"
+
+
+def print_table(results: dict) -> None:
+    header = (f"{'set':<8} {'records':>7} {'true pairs':>10}  {'linker':<7} {'precision':>9} "
+              f"{'recall':>8} {'F1':>8} {'rec+rev':>8} {'review':>7} {'false links':>11} {'time':>8}")
+    print(header)
+    print("-" * len(header))
+    for name, r in results.items():
+        first = True
+        for tool in ("baton", "splink"):
+            m = r.get(tool)
+            lead = f"{name:<8} {r['records']:>7} {r['true_pairs']:>10}" if first else " " * 27
+            first = False
+            if m is None:
+                note = r.get(f"{tool}_error") or ("not run" if tool == "splink" else "no output")
+                print(f"{lead}  {tool:<7} {note}")
+                continue
+            print(f"{lead}  {tool:<7} {pct(m['precision']):>9} {pct(m['recall']):>8} "
+                  f"{m['f1']:>8.4f} {pct(m['recall_with_review']):>8} {pct(m['review_rate'], 1):>7} "
+                  f"{m['false_links']:>11} {seconds(r, tool):>8}")
+    print(f"(Splink: automatic links at match probability {AUTO_THRESHOLD}; review band "
+          f"{REVIEW_THRESHOLD}-{AUTO_THRESHOLD}, emulated in file order)")
+
+
+def judge(results: dict) -> list[dict]:
+    """The issue's targets, each PASS, FAIL or NOT RUN, with the figures behind the verdict."""
+    targets = []
+
+    def verdict(name: str, ok_by_set: dict, detail: str) -> None:
+        missing = [s for s, ok in ok_by_set.items() if ok is None]
+        failed = [s for s, ok in ok_by_set.items() if ok is False]
+        status = "NOT RUN" if missing else ("FAIL" if failed else "PASS")
+        notes = [detail] if detail else []
+        if missing:
+            notes.append(f"no figures for {', '.join(missing)}")
+        if failed:
+            notes.append(f"failed on {', '.join(failed)}")
+        detail = "; ".join(notes)
+        targets.append({"target": name, "status": status, "detail": detail,
+                        "by_set": {s: ok for s, ok in ok_by_set.items()}})
+
+    baton = {s: r.get("baton") for s, r in results.items()}
+    splink = {s: r.get("splink") for s, r in results.items()}
+    precision = {s: (None if m is None else (m["precision"] is not None and m["precision"] >= TARGET_PRECISION))
+                 for s, m in baton.items()}
+    verdict(f"Baton automatic-link precision >= {TARGET_PRECISION:.1%} on every set", precision,
+            ", ".join(f"{s} {pct(m['precision'])}" for s, m in baton.items() if m))
+    f1 = {s: (None if baton[s] is None or splink[s] is None else baton[s]["f1"] >= splink[s]["f1"])
+          for s in results}
+    verdict("Baton F1 >= Splink F1 on every set", f1,
+            ", ".join(f"{s} {baton[s]['f1']:.4f} vs {splink[s]['f1']:.4f}"
+                      for s in results if baton[s] and splink[s]))
+    review = {s: (None if m is None else m["review_rate"] <= TARGET_REVIEW) for s, m in baton.items()}
+    verdict(f"Baton review <= {TARGET_REVIEW:.0%} of records on every set", review,
+            ", ".join(f"{s} {pct(m['review_rate'], 1)}" for s, m in baton.items() if m))
+    return targets
+
+
+# --- Self-test -----------------------------------------------------------------------------------
+def self_test(names: list[str], data_dir: Path) -> None:
+    """The metric code against outputs whose figures are known: the truth itself (perfect),
+    all singletons (no links), everything in one person, and a hand-made case with reviews."""
+    def output(df, person, outcome="new", candidate=""):
+        return pd.DataFrame({"rec_id": df.rec_id, "person": person, "outcome": outcome,
+                             "candidate": candidate, "score": ""})
+
+    for name in names:
+        truth = read_csv(data_dir / f"{name}.csv", INPUT_COLUMNS)
+        perfect = pairwise_metrics(truth, output(truth, truth.entity_id))
+        assert perfect["precision"] == perfect["recall"] == perfect["f1"] == 1.0, perfect
+        assert perfect["false_links"] == 0 and perfect["recall_with_review"] == 1.0
+        single = pairwise_metrics(truth, output(truth, truth.rec_id))
+        assert single["precision"] is None and single["recall"] == 0.0 and single["f1"] == 0.0
+        assert single["recall_with_review"] == 0.0 and single["false_links"] == 0
+        n, t = len(truth), single["true_pairs"]
+        lump = pairwise_metrics(truth, output(truth, "everyone"))
+        assert lump["linked_pairs"] == n * (n - 1) // 2 and lump["recall"] == 1.0
+        assert lump["false_links"] == n * (n - 1) // 2 - t
+        print(f"self-test {name}: perfect 1.0/1.0/1.0, singletons recall 0.0, one person "
+              f"precision {lump['precision']:.6f} = {t}/{n * (n - 1) // 2}: ok")
+
+    # Entities: x = {1,2,3}, y = {4,5}, z = {6}. Persons: P = {1,2}, Q = {3}, R = {4,6}, S = {5}.
+    # Linked pairs: (1,2) true, (4,6) false -> precision 1/2, recall 1/4 (true pairs 12,13,23,45).
+    # Review 3 -> candidate 1 joins Q to P: (1,3),(2,3) now reachable; review 5 -> 4 joins S to R:
+    # (4,5) reachable. Recall with review = 4/4; review rate 2/6.
+    truth = pd.DataFrame({"rec_id": list("123456"), "entity_id": list("xxxyyz")})
+    out = pd.DataFrame({"rec_id": list("123456"), "person": list("PPQRSR"),
+                        "outcome": ["new", "linked", "review", "new", "review", "linked"],
+                        "candidate": ["", "", "1", "", "4", ""], "score": ""})
+    check_output(truth, out, "hand-made")
+    m = pairwise_metrics(truth, out)
+    assert (m["true_pairs"], m["linked_pairs"], m["false_links"]) == (4, 2, 1), m
+    assert m["precision"] == 0.5 and m["recall"] == 0.25 and abs(m["f1"] - 1 / 3) < 1e-12, m
+    assert m["recall_with_review"] == 1.0 and abs(m["review_rate"] - 2 / 6) < 1e-12, m
+    for broken, why in [(out.iloc[:5], "missing"), (pd.concat([out, out.iloc[:1]]), "more than once"),
+                        (out.assign(outcome="maybe"), "not one of"),
+                        (out.assign(candidate=["", "", "9", "", "4", ""]), "candidate")]:
+        try:
+            check_output(truth, broken, "broken")
+        except ValueError as e:
+            assert why in str(e), e
+        else:
+            raise AssertionError(f"check_output accepted a broken output ({why})")
+    print("self-test hand-made case (precision 1/2, recall 1/4, F1 1/3, recall+review 1, "
+          "review 2/6) and output checks: ok")
+
+
+# --- Main ----------------------------------------------------------------------------------------
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Score Baton's identity linker beside Splink.")
+    parser.add_argument("--sets", default=",".join(SETS), help="comma-separated, default all")
+    parser.add_argument("--data", type=Path, default=DATA_DIR, help="input CSVs (<set>.csv)")
+    parser.add_argument("--out", type=Path, default=OUT_DIR,
+                        help="Baton outputs (<set>.baton.csv); Splink outputs and results.json go here")
+    parser.add_argument("--input", type=Path, help="score one input file (with --baton) instead of --sets")
+    parser.add_argument("--baton", type=Path, help="Baton's output for --input")
+    parser.add_argument("--no-splink", action="store_true", help="score Baton only")
+    parser.add_argument("--reuse-splink", action="store_true",
+                        help="reuse .out/<set>.splink.csv if made from the same input (for development)")
+    parser.add_argument("--splink-threads", type=int, default=1,
+                        help="DuckDB threads for Splink (1 keeps its floating point sums repeatable)")
+    parser.add_argument("--seed", type=int, default=SEED)
+    parser.add_argument("--json", type=Path, help="default: <out>/results.json")
+    parser.add_argument("--self-test", action="store_true", help="check the metric code and exit")
+    args = parser.parse_args()
+
+    if args.input:
+        jobs = [(args.input.stem, args.input, args.baton)]
+    else:
+        jobs = [(n, args.data / f"{n}.csv", args.out / f"{n}.baton.csv") for n in args.sets.split(",")]
+    if args.self_test:
+        self_test([n for n, path, _ in jobs if path.exists()], args.data if not args.input else args.input.parent)
+        return
+
+    args.out.mkdir(parents=True, exist_ok=True)
+    results: dict = {}
+    for name, input_path, baton_path in jobs:
+        truth = read_csv(input_path, INPUT_COLUMNS)
+        r: dict = {"input": str(input_path), "records": len(truth),
+                   "true_pairs": pairs_in(truth.groupby("entity_id").size())}
+        if baton_path is not None and baton_path.exists():
+            try:
+                out = pd.read_csv(baton_path, dtype=str, keep_default_na=False, na_values=[])
+                check_output(truth, out, str(baton_path))
+                r["baton"] = pairwise_metrics(truth, out)
+            except ValueError as e:
+                r["baton"], r["baton_error"] = None, f"invalid output: {e}"
+                print(f"{name}: {r['baton_error']}", file=sys.stderr)
+        else:
+            r["baton"] = None
+        timing = baton_path.with_suffix(".seconds") if baton_path is not None else None
+        if r["baton"] is not None and timing is not None and timing.exists():
+            r["baton_seconds"] = float(timing.read_text().strip())   # written by the run script
+        if not args.no_splink:
+            splink_path = args.out / f"{name}.splink.csv"
+            info_path = args.out / f"{name}.splink.json"
+            digest = hashlib.sha256(input_path.read_bytes()).hexdigest()
+            previous = json.loads(info_path.read_text()) if info_path.exists() else {}
+            if (args.reuse_splink and splink_path.exists() and previous.get("input_sha256") == digest
+                    and previous.get("seed") == args.seed):
+                out = read_csv(splink_path, OUTPUT_COLUMNS)
+                info = previous | {"reused": True}
+                print(f"{name}: reusing Splink's earlier output on the same input", file=sys.stderr)
+            else:
+                print(f"{name}: running Splink on {len(truth)} records ...", file=sys.stderr, flush=True)
+                out, info = run_splink(truth, args.splink_threads, args.seed)
+                info["input_sha256"] = digest
+                write_csv(splink_path, OUTPUT_COLUMNS, out.to_dict("records"))
+                info_path.write_text(json.dumps(info, indent=2) + "\n")
+                print(f"{name}: Splink took {info['seconds']:.1f} s", file=sys.stderr, flush=True)
+            check_output(truth, out, str(splink_path))
+            r["splink"] = pairwise_metrics(truth, out)
+            r["splink_run"] = info
+        results[name] = r
+
+    print()
+    print_table(results)
+    targets = judge(results)
+    print()
+    for t in targets:
+        print(f"{t['status']:<8} {t['target']}: {t['detail']}")
+
+    report = {
+        "generated": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "machine": {"platform": platform.platform(), "cpus": os.cpu_count(), "python": platform.python_version()},
+        "splink_auto_threshold": AUTO_THRESHOLD, "splink_review_threshold": REVIEW_THRESHOLD,
+        "sets": results, "targets": targets,
+        "all_targets_met": all(t["status"] == "PASS" for t in targets),
+    }
+    json_path = args.json or args.out / "results.json"
+    json_path.parent.mkdir(parents=True, exist_ok=True)
+    json_path.write_text(json.dumps(report, indent=2) + "\n")
+    print(f"\nfigures -> {json_path}")
+
+
+if __name__ == "__main__":
+    main()
