@@ -27,6 +27,7 @@ struct SQLiteStoreTests {
         let store = try SQLiteStore(path: try temporaryDatabase())
         #expect(try await store.pragma("journal_mode") == "wal")
         #expect(try await store.pragma("synchronous") == "2")  // FULL
+        #expect(try await store.pragma("temp_store") == "2")  // MEMORY: statement journals of per-message savepoints
         try await store.close()
     }
 
