@@ -97,7 +97,9 @@ public final class BatonHub: Sendable {
             logger.notice("created the hub signing key", metadata: ["kid": "\(hubKey.kid)", "path": "\(configuration.resolvedHubKeyPath)"])
         }
         let metrics = HubMetrics(factory: PrometheusMetricsFactory(registry: prometheus))
-        let store = try SQLiteStore(path: configuration.database, logger: logger, observeBatch: { metrics.recordCommitBatch(size: $0.size, duration: $0.duration) })
+        let store = try SQLiteStore(
+            path: configuration.database, logger: logger, observeBatch: { metrics.recordCommitBatch(size: $0.size, duration: $0.duration) },
+            observeSync: { metrics.recordSync(duration: $0) })
         logger.info("hub opened", metadata: [
             "agencies": "\(registry.agencies.count)", "keys": "\(registry.allKeys.count)", "hubKid": "\(hubKey.kid)",
             "policyVersion": "\(policies.version.prefix(12))",

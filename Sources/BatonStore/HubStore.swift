@@ -218,12 +218,17 @@ public typealias IntakeDecider = @Sendable (_ message: IncomingMessage, _ sequen
 /// default; PostgreSQL sits behind the same protocol for scale-out.
 ///
 /// The central promise: ``accept(_:decide:)`` returns only after the transaction holding the
-/// message, its receipt and everything decided about it has committed durably.
+/// message, its receipt and everything decided about it has committed durably; ``write(_:)``
+/// likewise.
 public protocol HubStore: Sendable {
     /// Stores `message` and what `decide` decides, or reports it as a duplicate or conflict.
     func accept(_ message: IncomingMessage, decide: @escaping IntakeDecider) async throws -> IntakeResult
     func read<T: Sendable>(_ body: @escaping @Sendable (any StoreReader) throws -> T) async throws -> T
     func write<T: Sendable>(_ body: @escaping @Sendable (any StoreTransaction) throws -> T) async throws -> T
+    /// Returns once everything committed so far is durable. ``accept(_:decide:)`` and
+    /// ``write(_:)`` already wait; a reader calls this before acting outside the hub on what it
+    /// read (a push to a webhook), since a read may see a commit just before it is durable.
+    func waitUntilDurable() async throws
     /// Throws when the store cannot serve requests (for `/readyz`).
     func checkReadiness() async throws
     /// Finishes pending writes and releases the database.

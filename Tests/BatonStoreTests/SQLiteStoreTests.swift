@@ -20,14 +20,42 @@ func incoming(_ sender: String = "police-test", id: MessageID = MessageID(UUID()
 
 let receiptMaker: ReceiptMaker = { message, sequence in "receipt-\(message.messageId)-\(sequence)" }
 
+private final class SyncCounter: Sendable {
+    private let syncs = Mutex(0)
+    func count() { syncs.withLock { $0 += 1 } }
+    var value: Int { syncs.withLock { $0 } }
+}
+
 @Suite("SQLite store")
 struct SQLiteStoreTests {
-    @Test("durability: WAL journal and synchronous FULL")
+    @Test("durability: WAL journal; commits synced by the store, not at each commit by SQLite")
     func durabilitySettings() async throws {
         let store = try SQLiteStore(path: try temporaryDatabase())
         #expect(try await store.pragma("journal_mode") == "wal")
-        #expect(try await store.pragma("synchronous") == "2")  // FULL
+        #expect(try await store.pragma("synchronous") == "1")  // NORMAL: WALSync syncs before anyone is answered
         #expect(try await store.pragma("temp_store") == "2")  // MEMORY: statement journals of per-message savepoints
+        try await store.close()
+    }
+
+    @Test("every accepted message and every write waits for a sync of the write-ahead log")
+    func commitsAreSynced() async throws {
+        let counter = SyncCounter()
+        let path = try temporaryDatabase()
+        let store = try SQLiteStore(path: path, observeSync: { _ in counter.count() })
+        _ = try await store.accept(incoming(), receipt: receiptMaker)
+        #expect(counter.value == 1)
+        _ = try await store.write { try $0.messageCount() }
+        #expect(counter.value == 2)
+        try await store.waitUntilDurable()
+        #expect(counter.value == 3)
+        // Concurrent submissions share syncs.
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<200 { group.addTask { _ = try await store.accept(incoming(), receipt: receiptMaker) } }
+            try await group.waitForAll()
+        }
+        #expect(counter.value < 3 + 200)
+        #expect(try await store.messageCount() == 201)
+        #expect(FileManager.default.fileExists(atPath: path + "-wal"))
         try await store.close()
     }
 

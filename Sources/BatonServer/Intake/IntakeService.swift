@@ -103,6 +103,7 @@ public struct IntakeService: Sendable {
             if let existing = try await storeCall({ try await store.message(from: incoming.sender, id: incoming.messageId) }),
                 existing.sha256 == incoming.sha256
             {
+                try await storeCall { try await store.waitUntilDurable() }
                 return .duplicate(existing)
             }
             let minutes = Int((abs(skew) / 60).rounded())

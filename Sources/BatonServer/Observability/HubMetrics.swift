@@ -10,6 +10,7 @@ public struct HubMetrics: Sendable {
     private let intakeDuration: CoreMetrics.Timer
     private let batchSize: Recorder
     private let commitDuration: CoreMetrics.Timer
+    private let syncDuration: CoreMetrics.Timer
     private let sweptChanges: Counter
     private let deliveries: Counter
     private let deliveryFailures: Counter
@@ -23,6 +24,7 @@ public struct HubMetrics: Sendable {
         intakeDuration = CoreMetrics.Timer(label: "baton_intake_duration_seconds", factory: factory)
         batchSize = Recorder(label: "baton_store_commit_batch_size", aggregate: true, factory: factory)
         commitDuration = CoreMetrics.Timer(label: "baton_store_commit_duration_seconds", factory: factory)
+        syncDuration = CoreMetrics.Timer(label: "baton_store_sync_duration_seconds", factory: factory)
         sweptChanges = Counter(label: "baton_deadline_changes_total", factory: factory)
         deliveries = Counter(label: "baton_deliveries_total", dimensions: [("result", "delivered")], factory: factory)
         deliveryFailures = Counter(label: "baton_deliveries_total", dimensions: [("result", "failed")], factory: factory)
@@ -42,11 +44,16 @@ public struct HubMetrics: Sendable {
 
     func recordRejected(_ type: ProblemType) { rejected[type]?.increment() }
 
-    /// For the store's group committer: how many messages shared one durable commit, and how long
-    /// the writer spent on it (deciding, writing and syncing). The duration's sum over wall time is
-    /// how busy the single writer is.
+    /// For the store's group committer: how many messages shared one commit, and how long the
+    /// writer spent on it (deciding and writing; the sync runs beside the next batch). The
+    /// duration's sum over wall time is how busy the single writer is.
     public func recordCommitBatch(size: Int, duration: Duration) {
         batchSize.record(size)
         commitDuration.record(duration: duration)
+    }
+
+    /// For the store: how long one sync of the write-ahead log took (every commit waits for one).
+    public func recordSync(duration: Duration) {
+        syncDuration.record(duration: duration)
     }
 }

@@ -43,6 +43,9 @@ public struct DeliveryWorker: Sendable {
         let now = clock.now()
         let batch = batchSize
         let due = try await store.read { try $0.dueDeliveries(at: now, limit: batch) }
+        guard !due.isEmpty else { return 0 }
+        // Nothing leaves the hub before what it reports is durable.
+        try await store.waitUntilDurable()
         await withTaskGroup(of: Void.self) { group in
             for delivery in due {
                 group.addTask { await attempt(delivery) }

@@ -5,14 +5,22 @@ import Logging
 
 /// The embedded store: one SQLite file through GRDB, in WAL mode.
 ///
-/// **Durability.** `journal_mode=WAL` with `synchronous=FULL`: every commit syncs the WAL before
-/// it returns, so a receipt is never handed out for a message that a power cut could lose. (WAL
-/// with `synchronous=NORMAL` is the usual speed setting, but it may lose the last commits on power
-/// loss, which would break "stored before receipted".) Concurrent submissions share commits
-/// through ``GroupCommitter``, which is what keeps throughput high despite the sync. Statement
-/// journals (one savepoint per message in a shared transaction) are kept in memory, and
-/// checkpoints (copying the WAL back into the database file, with its own sync) run on their own
-/// connection in the background (``WALCheckpointer``), so the writer only ever appends to the WAL.
+/// **Durability.** `journal_mode=WAL`, and nothing that was written is reported, receipted or
+/// returned until the WAL holding it has been synced to disk, so a receipt is never handed out
+/// for a message that a power cut could lose. The connections run `synchronous=NORMAL` (SQLite
+/// syncs the WAL before each checkpoint and when the log is reused, but not at each commit), and
+/// ``WALSync`` syncs the log after every commit before the commit's callers are answered. That is
+/// `synchronous=FULL`'s guarantee with the sync taken off the writer's path: while the disk
+/// confirms one shared transaction, the writer is already building the next
+/// (``GroupCommitter`` pipelines the two), and commits that finish during a sync share the next
+/// one. Concurrent submissions share transactions through ``GroupCommitter``. Statement journals
+/// (one savepoint per message in a shared transaction) are kept in memory, and checkpoints
+/// (copying the WAL back into the database file, with its own sync) run on their own connection
+/// in the background (``WALCheckpointer``), so the writer only ever appends to the WAL.
+///
+/// Reads on other connections may see a commit a sync (about a millisecond) before it is durable;
+/// anything that leaves the hub because of what it read (a push to a webhook) first waits for
+/// ``waitUntilDurable()``.
 ///
 /// ```swift
 /// let store = try SQLiteStore(path: "baton.sqlite")
@@ -23,6 +31,7 @@ public final class SQLiteStore: HubStore {
     private let pool: DatabasePool
     private let committer: GroupCommitter<Job, IntakeResult>
     private let checkpointer: WALCheckpointer
+    private let walSync: WALSync
     private let logger: Logger
 
     struct Job: Sendable {
@@ -30,14 +39,21 @@ public final class SQLiteStore: HubStore {
         let decide: IntakeDecider
     }
 
-    public init(path: String, logger: Logger = Logger(label: "baton.store"), observeBatch: (@Sendable (CommitBatchObservation) -> Void)? = nil) throws {
+    /// - Parameters:
+    ///   - observeBatch: told of every shared intake transaction (size, writer busy time).
+    ///   - observeSync: told how long each sync of the write-ahead log took.
+    public init(
+        path: String, logger: Logger = Logger(label: "baton.store"), observeBatch: (@Sendable (CommitBatchObservation) -> Void)? = nil,
+        observeSync: (@Sendable (Duration) -> Void)? = nil
+    ) throws {
         self.path = path
         self.logger = logger
         var configuration = Configuration()
         configuration.journalMode = .wal
         configuration.busyMode = .timeout(5)
         configuration.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA synchronous = FULL")
+            // Commits are synced by ``WALSync`` before anyone hears of them (see above).
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
             // Each message in a shared transaction has its own savepoint, and SQLite keeps what a
             // savepoint would need to roll back in a statement journal: in memory, not a temporary
             // file (on disk it cost a page write for every page a message touched). Durability is
@@ -53,7 +69,9 @@ public final class SQLiteStore: HubStore {
         try SQLiteSchema.migrator.migrate(pool)
         self.pool = pool
         self.checkpointer = try WALCheckpointer(path: path, logger: logger)
-        self.committer = GroupCommitter(observeBatch: observeBatch) { jobs in
+        let walSync = WALSync(databasePath: path, logger: logger, observe: observeSync)
+        self.walSync = walSync
+        self.committer = GroupCommitter(observeBatch: observeBatch, durable: { try await walSync.sync() }) { jobs in
             try await pool.write { db in try SQLiteStore.store(jobs, in: db) }
         }
     }
@@ -130,7 +148,13 @@ public final class SQLiteStore: HubStore {
     }
 
     public func write<T: Sendable>(_ body: @escaping @Sendable (any StoreTransaction) throws -> T) async throws -> T {
-        try await pool.write { db in try body(SQLiteTransaction(db: db)) }
+        let result = try await pool.write { db in try body(SQLiteTransaction(db: db)) }
+        try await walSync.sync()
+        return result
+    }
+
+    public func waitUntilDurable() async throws {
+        try await walSync.sync()
     }
 
     public func checkReadiness() async throws {
@@ -139,6 +163,7 @@ public final class SQLiteStore: HubStore {
 
     public func close() async throws {
         await committer.close()
+        await walSync.close()
         await checkpointer.stop()
         try pool.close()
     }

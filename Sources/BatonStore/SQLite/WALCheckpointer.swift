@@ -29,6 +29,8 @@ final class WALCheckpointer: Sendable {
                 try? await Task.sleep(for: interval)
                 do {
                     try await queue.writeWithoutTransaction { db in _ = try db.checkpoint(.passive) }
+                } catch is CancellationError {
+                    break
                 } catch {
                     logger.warning("background checkpoint failed; the writer's own checkpoints take over", metadata: ["error.type": "\(type(of: error))"])
                 }

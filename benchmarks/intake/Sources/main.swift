@@ -7,8 +7,8 @@ import NIOPosix
 
 /// Sustained intake benchmark (issue: "The spine", Performance).
 ///
-/// Starts `baton serve` as its own process on a SQLite file (durable commits: WAL, synchronous
-/// FULL), signs realistic synthetic referrals ahead of time, and drives the hub over loopback HTTP:
+/// Starts `baton serve` as its own process on a SQLite file (durable commits: the WAL is synced
+/// before every answer), signs realistic synthetic referrals ahead of time, and drives the hub over loopback HTTP:
 ///   1. peak: closed loop on many keep-alive connections: messages/s, p50, p99;
 ///   2. half: open loop at half the peak rate: p50, p99 (timed from when each request was due).
 /// Measures `openssl speed -seconds 5 ed25519` in the same run and reports intake as a ratio of
@@ -187,7 +187,7 @@ do {
     print("baton serve did not start; its log:\n" + ((try? String(contentsOfFile: folder.appendingPathComponent("serve.log").path, encoding: .utf8)) ?? ""))
     exit(1)
 }
-print("  hub: baton serve on 127.0.0.1:\(server.port), log level \(options.logLevel), SQLite WAL + synchronous=FULL (\(folder.path))")
+print("  hub: baton serve on 127.0.0.1:\(server.port), log level \(options.logLevel), SQLite WAL, synced before every answer (\(folder.path))")
 
 let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
 let peakSource = BodySource(peakBodies)
