@@ -69,7 +69,7 @@ let package = Package(
         .target(
             name: "BatonServer",
             dependencies: [
-                "BatonCore", "BatonSigning", "BatonStore", "BatonPolicy",
+                "BatonCore", "BatonSigning", "BatonStore", "BatonPolicy", "BatonIdentity",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

@@ -12,6 +12,7 @@ import Yams
 /// | `routing.yaml` | who gets an item for each message, for what purpose, to which deadlines |
 /// | `outcomes.yaml` | outcome codes, which need a manager's sign-off, what the referrer is told |
 /// | `areas.yaml` | which local authority each postcode district belongs to |
+/// | `cumulative-harm.yaml` | counters over a child's chronology and the thresholds that alert the MASH |
 ///
 /// Loading is all-or-nothing, like the agency registry: every problem in every file is reported
 /// with file, line and field, and a hub with a bad policy does not start.
@@ -25,12 +26,13 @@ public struct PolicySet: Sendable {
     public let routing: RoutingPolicy
     public let outcomes: OutcomePolicy
     public let areas: AreaPolicy
+    public let cumulativeHarm: CumulativeHarmPolicy
     /// SHA-256 over the files' bytes, in name order: the policy version recorded with decisions.
     public let version: String
     /// Problems that do not stop the hub but an operator should fix (a calendar running out).
     public let warnings: [ConfigurationError]
 
-    public static let files = ["calendar.yaml", "sla.yaml", "routing.yaml", "outcomes.yaml", "areas.yaml"]
+    public static let files = ["calendar.yaml", "sla.yaml", "routing.yaml", "outcomes.yaml", "areas.yaml", "cumulative-harm.yaml"]
 
     /// Loads and cross-checks the policy folder against the registered `agencies`. `now` is used
     /// only to warn about a calendar that is running out.
@@ -75,11 +77,13 @@ public struct PolicySet: Sendable {
         var routing: RoutingPolicy?
         var outcomes = OutcomePolicy(codes: [:])
         var areas = AreaPolicy(authorities: [])
+        var cumulativeHarm = CumulativeHarmPolicy()
         document("calendar.yaml", fields: CalendarPolicy.fields) { calendar = CalendarPolicy.read($0, &$1) }
         document("sla.yaml", fields: ["classes"]) { sla = SLAPolicy.read($0, &$1) }
         document("routing.yaml", fields: ["triage", "purposes", "rules"]) { routing = RoutingPolicy.read($0, &$1) }
         document("outcomes.yaml", fields: ["codes"]) { outcomes = OutcomePolicy.read($0, &$1) }
         document("areas.yaml", fields: ["localAuthorities"]) { areas = AreaPolicy.read($0, &$1) }
+        document("cumulative-harm.yaml", fields: ["counters", "alerts"]) { cumulativeHarm = CumulativeHarmPolicy.read($0, &$1) }
 
         var warnings: [ConfigurationError] = []
         if let routing {
@@ -97,7 +101,7 @@ public struct PolicySet: Sendable {
         var digestInput = Data()
         for name in files { digestInput.append(Data((texts[name]?.text ?? "").utf8)); digestInput.append(0) }
         return PolicySet(
-            calendar: calendar, sla: sla, routing: routing, outcomes: outcomes, areas: areas,
+            calendar: calendar, sla: sla, routing: routing, outcomes: outcomes, areas: areas, cumulativeHarm: cumulativeHarm,
             version: SHA256.hash(data: digestInput).map { String(format: "%02x", $0) }.joined(), warnings: warnings)
     }
 

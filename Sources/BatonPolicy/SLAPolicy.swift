@@ -52,7 +52,9 @@ public struct SLAPolicy: Sendable {
     public var classes: [String: DeadlineClass]
 
     /// Classes the hub itself uses.
-    public static let systemClasses = ["triage", "escalation-notice", "outcome-feedback", "disagreement"]
+    public static let systemClasses = [
+        "triage", "escalation-notice", "outcome-feedback", "disagreement", "cumulative-harm", "identity-correction",
+    ]
 
     public init(classes: [String: DeadlineClass]) { self.classes = classes }
 
@@ -91,7 +93,7 @@ public struct SLAPolicy: Sendable {
         for name in systemClasses where classes[name] == nil {
             reader.report(root.line, "classes.\(name)", "is required: the hub uses this class for its own items")
         }
-        for name in ["triage", "disagreement"] {
+        for name in ["triage", "disagreement", "cumulative-harm", "identity-correction"] {
             if let deadlineClass = classes[name], deadlineClass.outcome == nil {
                 reader.report(mapping.first { $0.key.scalar?.string == name }?.key.mark?.line, "classes.\(name).outcome",
                     "is required: \(name) items are work that must end with an outcome")

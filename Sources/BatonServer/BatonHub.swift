@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import BatonCore
+import BatonIdentity
 import BatonPolicy
 import BatonSigning
 import BatonStore
@@ -39,10 +40,11 @@ public final class BatonHub: Sendable {
     public let logger: Logger
     let workflow: ItemWorkflow
     let views: ItemViews
+    let identity: IdentityService
 
     public init(
-        configuration: HubConfiguration, registry: AgencyRegistry, policies: PolicySet, store: any HubStore, hubKey: HubKey,
-        clock: any HubClock = SystemClock(), identifiers: any IdentifierSource = TimeOrderedIdentifiers(), metrics: HubMetrics,
+        configuration: HubConfiguration, registry: AgencyRegistry, policies: PolicySet, identityPolicy: IdentityPolicy, store: any HubStore,
+        hubKey: HubKey, clock: any HubClock = SystemClock(), identifiers: any IdentifierSource = TimeOrderedIdentifiers(), metrics: HubMetrics,
         prometheus: PrometheusCollectorRegistry, httpClient: HTTPClient = .shared, logger: Logger
     ) {
         self.configuration = configuration
@@ -59,9 +61,11 @@ public final class BatonHub: Sendable {
         self.workflow = workflow
         let views = ItemViews(disclosure: Disclosure(registry: registry), policies: policies, registry: registry)
         self.views = views
+        let identity = IdentityService(model: identityPolicy.model, nicknames: identityPolicy.nicknames, identifiers: identifiers)
+        self.identity = identity
         let pipeline = IntakePipeline(
             cases: CaseIntake(
-                workflow: workflow, identity: IdentityLinker(identifiers: identifiers),
+                workflow: workflow, identity: identity,
                 router: MessageRouter(policy: policies.routing, agencies: Array(registry.agencies.values))),
             replies: ReplyIntake(workflow: workflow), hubKey: hubKey, registry: registry)
         self.intake = IntakeService(
@@ -74,11 +78,11 @@ public final class BatonHub: Sendable {
     }
 
     /// Loads the registry and the policies (all-or-nothing), opens the SQLite store and the hub
-    /// key (creating the key on first start).
+    /// key (creating the key on first start), and rebuilds the identity index from the store.
     public static func open(
         configuration: HubConfiguration, clock: any HubClock = SystemClock(), identifiers: any IdentifierSource = TimeOrderedIdentifiers(),
         logger: Logger, prometheus: PrometheusCollectorRegistry = PrometheusCollectorRegistry()
-    ) throws -> BatonHub {
+    ) async throws -> BatonHub {
         let registry: AgencyRegistry
         do { registry = try AgencyRegistry.load(directory: configuration.agenciesDirectory) } catch {
             throw StartupProblem(what: "the agency registry at \(configuration.agenciesDirectory)", errors: error)
@@ -88,6 +92,10 @@ public final class BatonHub: Sendable {
             policies = try PolicySet.load(directory: configuration.policiesDirectory, agencies: Array(registry.agencies.values), now: clock.now())
         } catch {
             throw StartupProblem(what: "the policies at \(configuration.policiesDirectory)", errors: error)
+        }
+        let identityPolicy: IdentityPolicy
+        do { identityPolicy = try IdentityPolicy.load(directory: configuration.policiesDirectory) } catch {
+            throw StartupProblem(what: "the identity policy at \(configuration.policiesDirectory)", errors: error)
         }
         for warning in policies.warnings {
             logger.warning("policy warning", metadata: ["problem": "\(warning)"])
@@ -104,9 +112,19 @@ public final class BatonHub: Sendable {
             "agencies": "\(registry.agencies.count)", "keys": "\(registry.allKeys.count)", "hubKid": "\(hubKey.kid)",
             "policyVersion": "\(policies.version.prefix(12))",
         ])
-        return BatonHub(
-            configuration: configuration, registry: registry, policies: policies, store: store, hubKey: hubKey, clock: clock,
-            identifiers: identifiers, metrics: metrics, prometheus: prometheus, logger: logger)
+        let hub = BatonHub(
+            configuration: configuration, registry: registry, policies: policies, identityPolicy: identityPolicy, store: store, hubKey: hubKey,
+            clock: clock, identifiers: identifiers, metrics: metrics, prometheus: prometheus, logger: logger)
+        let started = ContinuousClock.now
+        let records: Int
+        do { records = try await hub.identity.rebuild(from: store) } catch {
+            try? await store.close()
+            throw error
+        }
+        logger.info("identity index rebuilt", metadata: [
+            "records": "\(records)", "persons": "\(hub.identity.index.personCount)", "duration": "\(ContinuousClock.now - started)",
+        ])
+        return hub
     }
 
     /// The background work of a running hub: the deadline sweeper and push delivery.
@@ -145,6 +163,7 @@ public final class BatonHub: Sendable {
     func registerRoutes(on router: Hummingbird.Router<BasicRequestContext>) {
         MessageRoutes(hub: self).register(on: router)
         ItemRoutes(hub: self).register(on: router)
+        PersonRoutes(hub: self).register(on: router)
         OperationsRoutes(hub: self).register(on: router)
     }
 

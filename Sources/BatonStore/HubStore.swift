@@ -72,13 +72,27 @@ public struct MentionLink: Sendable, Hashable, Codable {
     /// `subject` (a child the message is about) or `person` (anyone else it names).
     public var role: String
     public var match: MatchOutcome
+    /// How it was linked: `identifier`, `score`, or `new`.
+    public var basis: String?
+    /// The match probability of the link or of the best candidate.
+    public var probability: Double?
+    /// The normalised identity the matcher compares (JSON), from which the index is rebuilt.
+    public var record: String?
 
-    public init(messageSequence: Int64, ref: String, person: PersonID, role: String, match: MatchOutcome) {
+    public var key: MentionKey { MentionKey(messageSequence: messageSequence, ref: ref) }
+
+    public init(
+        messageSequence: Int64, ref: String, person: PersonID, role: String, match: MatchOutcome, basis: String? = nil,
+        probability: Double? = nil, record: String? = nil
+    ) {
         self.messageSequence = messageSequence
         self.ref = ref
         self.person = person
         self.role = role
         self.match = match
+        self.basis = basis
+        self.probability = probability
+        self.record = record
     }
 }
 
@@ -161,12 +175,44 @@ public protocol StoreReader {
     func dueItems(at now: Date, limit: Int) throws -> [ItemID]
     func dueDeliveries(at now: Date, limit: Int) throws -> [Delivery]
     func deliveries(of item: ItemID) throws -> [Delivery]
-    func person(identifier kind: String, value: String) throws -> PersonID?
     func facts(of person: PersonID) throws -> [String: String]
     func openItemCount(about person: PersonID) throws -> Int
     func mentions(messageSequence: Int64) throws -> [MentionLink]
     func itemCount(open: Bool?) throws -> Int
     func messageCount() throws -> Int
+
+    // People (identity resolution, chronology).
+
+    func person(_ id: PersonID) throws -> PersonRecord?
+    func mention(_ key: MentionKey) throws -> MentionLink?
+    /// Every mention linked to `person`, oldest message first.
+    func mentions(of person: PersonID) throws -> [MentionLink]
+    /// Calls `body` with every mention that has a match record, in message order (rebuilding the
+    /// identity index at start-up).
+    func forEachMatchRecord(_ body: (PersonID, MentionKey, String) throws -> Void) throws
+    func review(_ id: String) throws -> IdentityReview?
+    /// Reviews with `status`, oldest first, after the review `after` (keyset pagination).
+    func reviews(status: IdentityReview.Status?, after: String?, limit: Int) throws -> [IdentityReview]
+    /// Open reviews about `person` (as the mention's person or the candidate).
+    func openReviews(involving person: PersonID) throws -> [IdentityReview]
+    func merge(_ id: String) throws -> PersonMerge?
+    /// Merges in which `person` took part, newest first.
+    func merges(involving person: PersonID) throws -> [PersonMerge]
+    /// Relationships in which `person` is either side, resolved through the mentions.
+    func relationships(of person: PersonID) throws -> [PersonRelationship]
+    /// Households (hashed normalised addresses) the person was recorded at, newest first, with
+    /// when.
+    func households(of person: PersonID) throws -> [(household: String, at: Date)]
+    /// The people recorded at a household.
+    func members(ofHousehold household: String) throws -> [PersonID]
+    /// Messages and items about `person`, in time order.
+    func chronology(of person: PersonID) throws -> [ChronologyEntry]
+    /// How many messages naming `person` as a subject carried any of `events` at or after `since`.
+    func eventCount(person: PersonID, events: [String], since: Date) throws -> Int
+    /// Items about `person` (open and closed), oldest first.
+    func items(about person: PersonID) throws -> [Item]
+    /// Items about `person` created at or after `since`.
+    func items(about person: PersonID, createdSince since: Date) throws -> [Item]
 }
 
 /// A change the hub makes to what it holds. Every write is an insert or an update of derived
@@ -179,7 +225,18 @@ public enum StoreWrite: Sendable {
     case updateDelivery(Delivery)
     case insertPerson(PersonID, kind: String, at: Date)
     case linkMention(MentionLink)
-    case identifier(kind: String, value: String, person: PersonID)
+    case insertReview(IdentityReview)
+    case updateReview(IdentityReview)
+    case relationship(MentionRelationship)
+    /// The mention was recorded at a household (a hash of the normalised address).
+    case household(MentionKey, household: String, at: Date)
+    /// What a message was about, by event name (its kind, notification type, concern
+    /// categories), for chronologies and counters; `at` is when it happened.
+    case messageEvents(messageSequence: Int64, events: [String], at: Date)
+    /// Moves every mention of `merged` to `survivor` and records the merge (with what moved).
+    case merge(PersonMerge)
+    /// Moves the merge's mentions back and marks it undone.
+    case unmerge(PersonMerge)
     /// Sets (or, with a nil value, clears) what the hub knows of a person.
     case fact(person: PersonID, name: String, value: String?, at: Date, messageSequence: Int64)
 }

@@ -248,13 +248,18 @@ struct ClosingTheLoopTests {
             let rank = ["immediate": 0, "high": 1, "medium": 2, "low": 3]
             let order = expected.enumerated().sorted { (rank[$0.element.0]!, $0.offset) < (rank[$1.element.0]!, $1.offset) }.map(\.element.1)
             var seen: [String] = []
+            var alerts = 0
             var cursor: String?
             repeat {
                 let page = try await client.readJSON("/v1/inbox?limit=3" + (cursor.map { "&cursor=\($0)" } ?? ""), as: "mash-test", hub: hub)
-                seen += page.objects("items").compactMap { $0.string("itemId") }
+                for item in page.objects("items") {
+                    // Seven referrals about one child in minutes also cross the re-referral threshold.
+                    if item.string("purpose") == "cumulative-harm" { alerts += 1 } else if let id = item.string("itemId") { seen.append(id) }
+                }
                 cursor = page.string("nextCursor")
             } while cursor != nil
             #expect(seen == order)
+            #expect(alerts == 1)
             try await client.read("/v1/inbox?limit=0", bearer: try hub.token(for: "mash-test")).expectProblem(.badRequest)
             try await client.read("/v1/inbox?cursor=nonsense", bearer: try hub.token(for: "mash-test")).expectProblem(.badRequest)
             try await client.read("/v1/inbox?state=finished", bearer: try hub.token(for: "mash-test")).expectProblem(.badRequest)

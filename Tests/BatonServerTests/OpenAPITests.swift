@@ -24,8 +24,8 @@ struct OpenAPITests {
     }
 
     @Test("every route the server has is documented, and every documented operation exists")
-    func routesMatch() throws {
-        let hub = try TestHub().open()
+    func routesMatch() async throws {
+        let hub = try await TestHub().open()
         defer { Task { try await hub.close() } }
         let served = Set(hub.router().routes.map { route -> String in
             let path = route.path.description.split(separator: "/").map { $0.hasPrefix(":") ? "{\($0.dropFirst())}" : String($0) }

@@ -123,13 +123,13 @@ struct TestHub {
         configuration.maxPayloadBytes = maxPayloadBytes
     }
 
-    func open() throws -> BatonHub {
-        try BatonHub.open(configuration: configuration, clock: clock, logger: logs.handler)
+    func open() async throws -> BatonHub {
+        try await BatonHub.open(configuration: configuration, clock: clock, logger: logs.handler)
     }
 
     /// Runs `test` against the hub served over HTTP on a loopback port.
     func run(_ test: @escaping @Sendable (BatonHub, any TestClientProtocol) async throws -> Void) async throws {
-        let hub = try open()
+        let hub = try await open()
         try await hub.application().test(.live) { client in try await test(hub, client) }
         try await hub.close()
     }

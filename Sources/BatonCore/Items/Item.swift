@@ -67,7 +67,14 @@ public enum SystemPurpose {
     /// A professional disagreement with another agency's decision.
     public static let disagreement = "disagreement"
 
-    public static let all: Set<String> = [triage, escalationNotice, outcomeFeedback, disagreement]
+    /// A counter over a child's chronology passed its threshold (policies/cumulative-harm.yaml):
+    /// the MASH looks at the history as a whole.
+    public static let cumulativeHarm = "cumulative-harm"
+    /// Two people's records were wrongly linked and have been separated: the MASH checks what was
+    /// shared because of the link.
+    public static let identityCorrection = "identity-correction"
+
+    public static let all: Set<String> = [triage, escalationNotice, outcomeFeedback, disagreement, cumulativeHarm, identityCorrection]
 }
 
 /// The rules an item was created under, copied onto it so that later policy changes do not

@@ -55,7 +55,8 @@ public struct WorkCalendar: Sendable {
     /// The local authority whose term dates apply when the child's school's is not known.
     public let defaultSchoolAuthority: String?
 
-    private let gregorian: Calendar
+    /// The Gregorian calendar in the hub's time zone.
+    public let gregorian: Calendar
 
     public init(
         timeZone: TimeZone, bankHolidays: Set<CalendarDate>, workingDayStart: LocalTime, workingDayEnd: LocalTime,

@@ -28,6 +28,7 @@ public enum ProblemType: String, Sendable, CaseIterable {
     case messageIdConflict = "message-id-conflict"
     case itemStateConflict = "item-state-conflict"
     case notYourItem = "not-your-item"
+    case notPermitted = "not-permitted"
     case invalidMessage = "invalid-message"
     case kindNotSupported = "kind-not-supported"
     case clockSkew = "clock-skew"
@@ -45,7 +46,7 @@ public enum ProblemType: String, Sendable, CaseIterable {
         case .unsupportedAlgorithm, .wrongTokenType, .forbiddenHeader, .unknownKey, .keyNotValid, .algorithmMismatch,
             .badSignature, .missingToken, .invalidToken:
             .unauthorized
-        case .agencyMismatch, .notYourItem: .forbidden
+        case .agencyMismatch, .notYourItem, .notPermitted: .forbidden
         case .notFound: .notFound
         case .methodNotAllowed: .methodNotAllowed
         case .messageIdConflict, .itemStateConflict: .conflict
@@ -77,6 +78,7 @@ public enum ProblemType: String, Sendable, CaseIterable {
         case .messageIdConflict: "Message id already used for other content"
         case .itemStateConflict: "The item cannot change that way now"
         case .notYourItem: "Only the item's recipient may do that"
+        case .notPermitted: "Your agency may not read or change this"
         case .invalidMessage: "Message breaks the protocol's rules"
         case .kindNotSupported: "Message kind not accepted yet"
         case .clockSkew: "Message time outside the allowed clock skew"
@@ -109,6 +111,7 @@ public enum ProblemType: String, Sendable, CaseIterable {
         case .messageIdConflict: "Your agency already sent different content with this messageId. Resending the identical JWS returns the original receipt; new content needs a new messageId."
         case .itemStateConflict: "The reply does not fit the item's current state: it is closed, or it must be acknowledged first, or an outcome is waiting for sign-off. Read the item (GET /v1/items/{itemId}) to see its state."
         case .notYourItem: "Only the agency an item was sent to may acknowledge, update or close it; only the sender of a message may cancel its items."
+        case .notPermitted: "People's records, their chronologies and the identity review queue are the MASH's (the triage agency of policies/routing.yaml). Until need-to-know policy decides more, no other agency may read or change them."
         case .invalidMessage: "The payload breaks the protocol's rules; 'errors' lists each problem with a JSON Pointer."
         case .kindNotSupported: "The protocol defines this kind but this hub does not accept it yet."
         case .clockSkew: "sentAt must be within the allowed clock skew (5 minutes unless configured otherwise) of the hub's clock. Check the sending system's clock."

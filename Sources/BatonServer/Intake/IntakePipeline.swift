@@ -1,4 +1,5 @@
 import BatonCore
+import BatonIdentity
 import BatonPolicy
 import BatonSigning
 import BatonStore
@@ -7,12 +8,20 @@ import Foundation
 /// Everything decided about one message, inside the transaction that stores it: case messages
 /// are linked to people and routed into items (``CaseIntake``); replies act on their item
 /// (``ReplyIntake``). Then the hub signs the receipt. Whatever this throws refuses the message and
-/// leaves nothing behind.
+/// leaves nothing behind: the store rolls back its writes, and the identity index entries it made
+/// are taken out (at once if deciding failed; through ``settle(_:committed:)`` if the message's
+/// transaction failed later).
 struct IntakePipeline: Sendable {
     let cases: CaseIntake
     let replies: ReplyIntake
     let hubKey: HubKey
     let registry: AgencyRegistry
+
+    /// Called once the store has answered for `message`: index entries of a message that did not
+    /// commit are taken out.
+    func settle(_ message: IncomingMessage, committed: Bool) {
+        cases.identity.settle("\(message.sender)/\(message.messageId)", committed: committed)
+    }
 
     func decide(_ message: Message, incoming: IncomingMessage, sequence: Int64, in base: any StoreTransaction) throws -> IntakeDecision {
         let transaction = RecordingTransaction(base)
@@ -20,10 +29,21 @@ struct IntakePipeline: Sendable {
         var summary = JSONObject()
         if message.isCaseMessage {
             let senderType = registry.agency(incoming.sender)?.type ?? .other
-            let result = try cases.process(message, sequence: sequence, senderType: senderType, at: now, in: transaction)
+            var added: [(MentionKey, PersonIndex.RecordID)] = []
+            let result: CaseIntake.Result
+            do {
+                result = try cases.process(message, sequence: sequence, senderType: senderType, at: now, in: transaction, added: &added)
+            } catch {
+                cases.identity.forget(added)
+                throw error
+            }
+            cases.identity.hold("\(incoming.sender)/\(incoming.messageId)", added)
             summary["subjects"] = .array(result.links.filter { $0.role == "subject" }.map {
                 ["ref": .string($0.ref), "person": .string($0.person.rawValue), "match": .string($0.match.rawValue)]
             })
+            if !result.warnings.isEmpty {
+                summary["warnings"] = .array(result.warnings.map { ["pointer": .string($0.pointer), "problem": .string($0.problem)] })
+            }
         } else {
             let result = try replies.process(message, sequence: sequence, at: now, in: transaction)
             if let item = result.about {

@@ -113,11 +113,18 @@ public struct IntakeService: Sendable {
         }
 
         let pipeline = self.pipeline
-        let result = try await storeCall {
-            try await store.accept(incoming) { incoming, sequence, transaction in
-                try pipeline.decide(message, incoming: incoming, sequence: sequence, in: transaction)
+        let result: IntakeResult
+        do {
+            result = try await storeCall {
+                try await store.accept(incoming) { incoming, sequence, transaction in
+                    try pipeline.decide(message, incoming: incoming, sequence: sequence, in: transaction)
+                }
             }
+        } catch {
+            pipeline.settle(incoming, committed: false)
+            throw error
         }
+        pipeline.settle(incoming, committed: true)
         switch result {
         case .accepted(let stored): return .accepted(stored)
         case .duplicate(let stored): return .duplicate(stored)

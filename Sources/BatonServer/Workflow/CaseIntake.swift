@@ -1,4 +1,5 @@
 import BatonCore
+import BatonIdentity
 import BatonPolicy
 import BatonSigning
 import BatonStore
@@ -10,7 +11,7 @@ import Foundation
 /// that are already durable, and two messages about the same child see each other in order.
 struct CaseIntake: Sendable {
     let workflow: ItemWorkflow
-    let identity: IdentityLinker
+    let identity: IdentityService
     let router: MessageRouter
 
     var policies: PolicySet { workflow.policies }
@@ -19,18 +20,45 @@ struct CaseIntake: Sendable {
     struct Result {
         var items: [Item]
         var links: [MentionLink]
+        var warnings: [ValidationProblem]
     }
 
-    func process(_ message: Message, sequence: Int64, senderType: AgencyType, at now: Date, in transaction: any StoreTransaction) throws -> Result {
+    /// `added` collects the identity index entries made, so that they can be taken out again if
+    /// the message does not commit.
+    func process(
+        _ message: Message, sequence: Int64, senderType: AgencyType, at now: Date, in transaction: any StoreTransaction,
+        added: inout [(MentionKey, PersonIndex.RecordID)]
+    ) throws -> Result {
         // 1. Who: every person named becomes a mention linked to a person.
         var links: [MentionLink] = []
-        for mention in message.subjects {
-            links.append(try identity.link(mention, role: "subject", messageSequence: sequence, at: now, in: transaction))
-        }
-        for mention in message.persons {
-            links.append(try identity.link(mention, role: "person", messageSequence: sequence, at: now, in: transaction))
+        var warnings: [ValidationProblem] = []
+        var records: [String: MatchRecord] = [:]
+        for (role, list, field) in [("subject", message.subjects, "subjects"), ("person", message.persons, "persons")] {
+            for (position, mention) in list.enumerated() {
+                let linked = try identity.link(
+                    mention, role: role, pointer: "/\(field)/\(position)", messageSequence: sequence, at: now, in: transaction)
+                added.append((linked.link.key, linked.added))
+                links.append(linked.link)
+                warnings += linked.warnings
+                records[mention.ref] = linked.record
+            }
         }
         let personByRef = Dictionary(uniqueKeysWithValues: links.map { ($0.ref, $0.person) })
+
+        // The people around the child: relationships as the message states them, households by
+        // address, and what the message was about (for chronologies and counters).
+        for relationship in message.relationships {
+            try transaction.apply(.relationship(MentionRelationship(
+                messageSequence: sequence, from: relationship.from, to: relationship.to, role: relationship.role.rawValue)))
+        }
+        for (ref, record) in records.sorted(by: { $0.key < $1.key }) {
+            if let household = Self.household(of: record) {
+                try transaction.apply(.household(MentionKey(messageSequence: sequence, ref: ref), household: household, at: now))
+            }
+        }
+        let events = CumulativeHarmPolicy.events(of: message)
+        try transaction.apply(.messageEvents(
+            messageSequence: sequence, events: events, at: CumulativeHarmPolicy.occurredAt(of: message, received: now)))
 
         // 2. What the hub knows of each child, before this message adds its own items.
         var children: [ChildContext] = []
@@ -66,7 +94,53 @@ struct CaseIntake: Sendable {
                 feedbackTo: message.kind == .referral ? message.from.agency : nil, deadlineClass: "triage", details: details),
                 at: now, in: transaction))
         }
-        return Result(items: items, links: links)
+        // 5. Cumulative harm: counters over each child's chronology that pass their threshold alert
+        //    the MASH.
+        for mention in message.subjects {
+            guard let person = personByRef[mention.ref] else { continue }
+            items += try cumulativeHarmAlerts(
+                for: person, ref: mention.ref, events: Set(events), message: message, sequence: sequence, risk: risk, at: now, in: transaction)
+        }
+        return Result(items: items, links: links, warnings: warnings)
+    }
+
+    /// Raises a `cumulative-harm` item to the MASH for each alert of policies/cumulative-harm.yaml
+    /// this message takes to its threshold, unless one is already open for the child and counter.
+    func cumulativeHarmAlerts(
+        for person: PersonID, ref: String, events: Set<String>, message: Message, sequence: Int64, risk: RiskLevel?, at now: Date,
+        in transaction: any StoreTransaction
+    ) throws -> [Item] {
+        let policy = policies.cumulativeHarm
+        var raised: [Item] = []
+        var openAlerts: Set<String>?
+        for alert in policy.alerts {
+            guard let counter = policy.counter(alert.counter), !events.isDisjoint(with: counter.events) else { continue }
+            let since = counter.window.start(endingAt: now, calendar: policies.calendar.gregorian)
+            let count = try transaction.eventCount(person: person, events: counter.events, since: since)
+            guard count >= alert.atLeast else { continue }
+            if openAlerts == nil {
+                openAlerts = Set(try transaction.items(about: person).filter { $0.purpose == SystemPurpose.cumulativeHarm && $0.isOpen }
+                    .compactMap { $0.details["counter"] })
+            }
+            guard !(openAlerts?.contains(counter.name) ?? false) else { continue }
+            openAlerts?.insert(counter.name)
+            raised.append(try workflow.create(NewItem(
+                messageSequence: sequence, messageSender: message.from.agency, messageId: message.messageId,
+                recipient: policies.routing.triage, purpose: SystemPurpose.cumulativeHarm, subjects: [ref], subjectPersons: [person],
+                risk: risk, origin: "counter:\(counter.name)", deadlineClass: "cumulative-harm",
+                details: [
+                    "counter": counter.name, "count": String(count), "threshold": String(alert.atLeast), "window": counter.window.description,
+                    "person": person.rawValue,
+                ]), at: now, in: transaction))
+        }
+        return raised
+    }
+
+    /// A household key: a hash of the normalised first address line and postcode (never the
+    /// address itself), or nil when the address is too thin to say.
+    static func household(of record: MatchRecord) -> String? {
+        guard let postcode = record.postcode, let address = record.address, !address.isEmpty else { return nil }
+        return String(Digest.sha256Hex(Array("household\u{1F}\(address)\u{1F}\(postcode)".utf8)).prefix(32))
     }
 
     /// Combines what the message says of a child with what the hub knew, and records what the
@@ -101,58 +175,5 @@ struct CaseIntake: Sendable {
         static let homeAuthority = "home-authority"
         static let gpODS = "gp-ods"
         static let plan = "plan"
-    }
-}
-
-/// Links a mention to a person. This version links deterministically, on identifiers that
-/// agree exactly after normalisation (a valid NHS number, a valid UPN, the same local id in the
-/// same system), and never guesses: without an agreeing identifier the mention is a new person;
-/// identifiers that point at two different people send it for review. Probabilistic matching
-/// (names, dates of birth, addresses) is a later capability behind the same seam.
-struct IdentityLinker: Sendable {
-    let identifiers: any IdentifierSource
-
-    /// The normalised identifiers of a mention, strongest first: `(kind, value)`.
-    static func identifiers(of mention: Mention) -> [(String, String)] {
-        var result: [(String, String)] = []
-        if let nhs = mention.nhsNumber, NHSNumber.isValid(nhs), let digits = NHSNumber.digits(nhs) {
-            result.append(("nhs", digits.map(String.init).joined()))
-        }
-        if let upn = mention.upn?.uppercased(), UniquePupilNumber.isValid(upn) {
-            result.append(("upn", upn))
-        }
-        for local in mention.localIds {
-            result.append(("local", "\(local.system.lowercased())\u{1F}\(local.value)"))
-        }
-        return result
-    }
-
-    func link(_ mention: Mention, role: String, messageSequence: Int64, at now: Date, in transaction: any StoreTransaction) throws -> MentionLink {
-        let identifiers = Self.identifiers(of: mention)
-        var found: [PersonID] = []
-        for (kind, value) in identifiers {
-            if let person = try transaction.person(identifier: kind, value: value), !found.contains(person) { found.append(person) }
-        }
-        let person: PersonID
-        let match: MatchOutcome
-        switch found.count {
-        case 0:
-            person = PersonID(self.identifiers.newUUID())
-            match = .new
-        case 1:
-            person = found[0]
-            match = .linked
-        default:
-            // Two people's identifiers in one mention: a person decides; until then it stands alone.
-            person = PersonID(self.identifiers.newUUID())
-            match = .review
-        }
-        if match != .linked { try transaction.apply(.insertPerson(person, kind: role == "subject" ? "child" : "person", at: now)) }
-        if match != .review {
-            for (kind, value) in identifiers { try transaction.apply(.identifier(kind: kind, value: value, person: person)) }
-        }
-        let link = MentionLink(messageSequence: messageSequence, ref: mention.ref, person: person, role: role, match: match)
-        try transaction.apply(.linkMention(link))
-        return link
     }
 }

@@ -26,10 +26,29 @@ final class RecordingTransaction: StoreTransaction {
     func dueItems(at now: Date, limit: Int) throws -> [ItemID] { try base.dueItems(at: now, limit: limit) }
     func dueDeliveries(at now: Date, limit: Int) throws -> [Delivery] { try base.dueDeliveries(at: now, limit: limit) }
     func deliveries(of item: ItemID) throws -> [Delivery] { try base.deliveries(of: item) }
-    func person(identifier kind: String, value: String) throws -> PersonID? { try base.person(identifier: kind, value: value) }
     func facts(of person: PersonID) throws -> [String: String] { try base.facts(of: person) }
     func openItemCount(about person: PersonID) throws -> Int { try base.openItemCount(about: person) }
     func mentions(messageSequence: Int64) throws -> [MentionLink] { try base.mentions(messageSequence: messageSequence) }
     func itemCount(open: Bool?) throws -> Int { try base.itemCount(open: open) }
     func messageCount() throws -> Int { try base.messageCount() }
+    func person(_ id: PersonID) throws -> PersonRecord? { try base.person(id) }
+    func mention(_ key: MentionKey) throws -> MentionLink? { try base.mention(key) }
+    func mentions(of person: PersonID) throws -> [MentionLink] { try base.mentions(of: person) }
+    func forEachMatchRecord(_ body: (PersonID, MentionKey, String) throws -> Void) throws { try base.forEachMatchRecord(body) }
+    func review(_ id: String) throws -> IdentityReview? { try base.review(id) }
+    func reviews(status: IdentityReview.Status?, after: String?, limit: Int) throws -> [IdentityReview] {
+        try base.reviews(status: status, after: after, limit: limit)
+    }
+    func openReviews(involving person: PersonID) throws -> [IdentityReview] { try base.openReviews(involving: person) }
+    func merge(_ id: String) throws -> PersonMerge? { try base.merge(id) }
+    func merges(involving person: PersonID) throws -> [PersonMerge] { try base.merges(involving: person) }
+    func relationships(of person: PersonID) throws -> [PersonRelationship] { try base.relationships(of: person) }
+    func households(of person: PersonID) throws -> [(household: String, at: Date)] { try base.households(of: person) }
+    func members(ofHousehold household: String) throws -> [PersonID] { try base.members(ofHousehold: household) }
+    func chronology(of person: PersonID) throws -> [ChronologyEntry] { try base.chronology(of: person) }
+    func eventCount(person: PersonID, events: [String], since: Date) throws -> Int {
+        try base.eventCount(person: person, events: events, since: since)
+    }
+    func items(about person: PersonID) throws -> [Item] { try base.items(about: person) }
+    func items(about person: PersonID, createdSince since: Date) throws -> [Item] { try base.items(about: person, createdSince: since) }
 }

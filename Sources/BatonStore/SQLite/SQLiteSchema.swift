@@ -132,6 +132,71 @@ enum SQLiteSchema {
             try db.execute(sql: "CREATE INDEX delivery_due ON delivery (next_attempt_at) WHERE state = 'pending'")
             try db.execute(sql: "CREATE INDEX delivery_item ON delivery (item_id)")
         }
+        migrator.registerMigration("3-identity") { db in
+            // How each mention was linked, and the normalised identity the matcher compares (JSON),
+            // from which the in-memory index is rebuilt at start-up. Identifiers live there now.
+            try db.execute(sql: "ALTER TABLE mention ADD COLUMN basis TEXT")
+            try db.execute(sql: "ALTER TABLE mention ADD COLUMN probability REAL")
+            try db.execute(sql: "ALTER TABLE mention ADD COLUMN record TEXT")
+            try db.execute(sql: "DROP TABLE person_identifier")
+            try db.execute(sql: "CREATE INDEX person_merged ON person (merged_into) WHERE merged_into IS NOT NULL")
+            // Uncertain matches for a person to decide; merges with what moved, so they can be undone.
+            try db.execute(sql: """
+                CREATE TABLE identity_review (
+                    id           TEXT    PRIMARY KEY,
+                    status       TEXT    NOT NULL,
+                    created_at   INTEGER NOT NULL,
+                    person_id    TEXT    NOT NULL,
+                    candidate_id TEXT    NOT NULL,
+                    body         TEXT    NOT NULL
+                )
+                """)
+            try db.execute(sql: "CREATE INDEX identity_review_queue ON identity_review (status, created_at, id)")
+            try db.execute(sql: "CREATE INDEX identity_review_person ON identity_review (person_id)")
+            try db.execute(sql: "CREATE INDEX identity_review_candidate ON identity_review (candidate_id)")
+            try db.execute(sql: """
+                CREATE TABLE person_merge (
+                    id          TEXT    PRIMARY KEY,
+                    survivor_id TEXT    NOT NULL,
+                    merged_id   TEXT    NOT NULL,
+                    at          INTEGER NOT NULL,
+                    body        TEXT    NOT NULL
+                )
+                """)
+            try db.execute(sql: "CREATE INDEX person_merge_survivor ON person_merge (survivor_id)")
+            try db.execute(sql: "CREATE INDEX person_merge_merged ON person_merge (merged_id)")
+            // Relationships and households are kept between mentions, not people, so they follow
+            // merges and unmerges without being rewritten.
+            try db.execute(sql: """
+                CREATE TABLE relationship (
+                    message_sequence INTEGER NOT NULL,
+                    from_ref         TEXT    NOT NULL,
+                    to_ref           TEXT    NOT NULL,
+                    role             TEXT    NOT NULL,
+                    PRIMARY KEY (message_sequence, from_ref, to_ref, role)
+                )
+                """)
+            try db.execute(sql: "CREATE INDEX relationship_to ON relationship (message_sequence, to_ref)")
+            try db.execute(sql: """
+                CREATE TABLE household_mention (
+                    household        TEXT    NOT NULL,
+                    message_sequence INTEGER NOT NULL,
+                    ref              TEXT    NOT NULL,
+                    at               INTEGER NOT NULL,
+                    PRIMARY KEY (household, message_sequence, ref)
+                )
+                """)
+            try db.execute(sql: "CREATE INDEX household_mention_mention ON household_mention (message_sequence, ref)")
+            // What each case message was about, by event name, for chronologies and counters.
+            try db.execute(sql: """
+                CREATE TABLE message_event (
+                    message_sequence INTEGER NOT NULL,
+                    event            TEXT    NOT NULL,
+                    at               INTEGER NOT NULL,
+                    PRIMARY KEY (message_sequence, event)
+                )
+                """)
+        }
         return migrator
     }
 }

@@ -139,11 +139,6 @@ struct SQLiteTransaction: StoreTransaction {
 
     // MARK: - Persons
 
-    func person(identifier kind: String, value: String) throws -> PersonID? {
-        let statement = try db.cachedStatement(sql: "SELECT person_id FROM person_identifier WHERE kind = ? AND value = ?")
-        return try String.fetchOne(statement, arguments: [kind, value]).flatMap(PersonID.init(rawValue:))
-    }
-
     func facts(of person: PersonID) throws -> [String: String] {
         let statement = try db.cachedStatement(sql: "SELECT name, value FROM person_fact WHERE person_id = ?")
         var facts: [String: String] = [:]
@@ -158,13 +153,208 @@ struct SQLiteTransaction: StoreTransaction {
         return try Int.fetchOne(statement, arguments: [person.rawValue]) ?? 0
     }
 
+    static let mentionColumns = "message_sequence, ref, person_id, role, match, basis, probability, record"
+
+    static func mentionLink(_ row: Row) -> MentionLink? {
+        guard let person = PersonID(rawValue: row[2]), let match = MatchOutcome(rawValue: row[4]) else { return nil }
+        return MentionLink(
+            messageSequence: row[0], ref: row[1], person: person, role: row[3], match: match, basis: row[5], probability: row[6],
+            record: row[7])
+    }
+
     func mentions(messageSequence: Int64) throws -> [MentionLink] {
-        let statement = try db.cachedStatement(sql: """
-            SELECT message_sequence, ref, person_id, role, match FROM mention WHERE message_sequence = ? ORDER BY ref
+        let statement = try db.cachedStatement(sql: "SELECT \(Self.mentionColumns) FROM mention WHERE message_sequence = ? ORDER BY ref")
+        return try Row.fetchAll(statement, arguments: [messageSequence]).compactMap(Self.mentionLink)
+    }
+
+    func mention(_ key: MentionKey) throws -> MentionLink? {
+        let statement = try db.cachedStatement(sql: "SELECT \(Self.mentionColumns) FROM mention WHERE message_sequence = ? AND ref = ?")
+        return try Row.fetchOne(statement, arguments: [key.messageSequence, key.ref]).flatMap(Self.mentionLink)
+    }
+
+    func mentions(of person: PersonID) throws -> [MentionLink] {
+        let statement = try db.cachedStatement(sql: "SELECT \(Self.mentionColumns) FROM mention WHERE person_id = ? ORDER BY message_sequence, ref")
+        return try Row.fetchAll(statement, arguments: [person.rawValue]).compactMap(Self.mentionLink)
+    }
+
+    func forEachMatchRecord(_ body: (PersonID, MentionKey, String) throws -> Void) throws {
+        let cursor = try Row.fetchCursor(db, sql: """
+            SELECT message_sequence, ref, person_id, record FROM mention WHERE record IS NOT NULL ORDER BY message_sequence, ref
             """)
-        return try Row.fetchAll(statement, arguments: [messageSequence]).compactMap { row in
-            guard let person = PersonID(rawValue: row[2]), let match = MatchOutcome(rawValue: row[4]) else { return nil }
-            return MentionLink(messageSequence: row[0], ref: row[1], person: person, role: row[3], match: match)
+        while let row = try cursor.next() {
+            guard let person = PersonID(rawValue: row[2]) else { continue }
+            try body(person, MentionKey(messageSequence: row[0], ref: row[1]), row[3])
+        }
+    }
+
+    func person(_ id: PersonID) throws -> PersonRecord? {
+        let statement = try db.cachedStatement(sql: "SELECT kind, created_at, merged_into FROM person WHERE id = ?")
+        return try Row.fetchOne(statement, arguments: [id.rawValue]).map { row in
+            PersonRecord(
+                id: id, kind: row[0], createdAt: Date(storeMilliseconds: row[1]),
+                mergedInto: (row[2] as String?).flatMap(PersonID.init(rawValue:)))
+        }
+    }
+
+    func review(_ id: String) throws -> IdentityReview? {
+        let statement = try db.cachedStatement(sql: "SELECT body FROM identity_review WHERE id = ?")
+        return try String.fetchOne(statement, arguments: [id]).map { try Self.decoder.decode(IdentityReview.self, from: Data($0.utf8)) }
+    }
+
+    func reviews(status: IdentityReview.Status?, after: String?, limit: Int) throws -> [IdentityReview] {
+        var sql = "SELECT body FROM identity_review"
+        var conditions: [String] = []
+        var arguments: StatementArguments = []
+        if let status {
+            conditions.append("status = ?")
+            arguments += [status.rawValue]
+        }
+        if let after, let cursor = try Row.fetchOne(db, sql: "SELECT created_at, id FROM identity_review WHERE id = ?", arguments: [after]) {
+            let createdAt: Int64 = cursor[0]
+            let id: String = cursor[1]
+            conditions.append("(created_at > ? OR (created_at = ? AND id > ?))")
+            arguments += [createdAt, createdAt, id]
+        }
+        if !conditions.isEmpty { sql += " WHERE " + conditions.joined(separator: " AND ") }
+        sql += " ORDER BY created_at, id LIMIT ?"
+        arguments += [limit]
+        return try String.fetchAll(db.cachedStatement(sql: sql), arguments: arguments).map {
+            try Self.decoder.decode(IdentityReview.self, from: Data($0.utf8))
+        }
+    }
+
+    func openReviews(involving person: PersonID) throws -> [IdentityReview] {
+        let statement = try db.cachedStatement(sql: """
+            SELECT body FROM identity_review WHERE status = 'open' AND (person_id = ? OR candidate_id = ?) ORDER BY created_at, id
+            """)
+        return try String.fetchAll(statement, arguments: [person.rawValue, person.rawValue]).map {
+            try Self.decoder.decode(IdentityReview.self, from: Data($0.utf8))
+        }
+    }
+
+    func merge(_ id: String) throws -> PersonMerge? {
+        let statement = try db.cachedStatement(sql: "SELECT body FROM person_merge WHERE id = ?")
+        return try String.fetchOne(statement, arguments: [id]).map { try Self.decoder.decode(PersonMerge.self, from: Data($0.utf8)) }
+    }
+
+    func merges(involving person: PersonID) throws -> [PersonMerge] {
+        let statement = try db.cachedStatement(sql: """
+            SELECT body FROM person_merge WHERE survivor_id = ? OR merged_id = ? ORDER BY at DESC, id DESC
+            """)
+        return try String.fetchAll(statement, arguments: [person.rawValue, person.rawValue]).map {
+            try Self.decoder.decode(PersonMerge.self, from: Data($0.utf8))
+        }
+    }
+
+    func relationships(of person: PersonID) throws -> [PersonRelationship] {
+        // From the person's mentions to the other side of each relationship, in both directions.
+        let select = """
+            SELECT f.person_id, t.person_id, r.role, r.message_sequence, msg.received_at
+            FROM mention p
+            JOIN relationship r ON r.message_sequence = p.message_sequence AND %@ = p.ref
+            JOIN mention f ON f.message_sequence = r.message_sequence AND f.ref = r.from_ref
+            JOIN mention t ON t.message_sequence = r.message_sequence AND t.ref = r.to_ref
+            JOIN message msg ON msg.sequence = r.message_sequence
+            WHERE p.person_id = ?
+            """
+        var result: [PersonRelationship] = []
+        var seen = Set<PersonRelationship>()
+        for side in ["r.from_ref", "r.to_ref"] {
+            let statement = try db.cachedStatement(sql: select.replacingOccurrences(of: "%@", with: side))
+            for row in try Row.fetchAll(statement, arguments: [person.rawValue]) {
+                guard let from = PersonID(rawValue: row[0]), let to = PersonID(rawValue: row[1]), let at = RFC3339.parse(row[4]) else { continue }
+                let relationship = PersonRelationship(from: from, to: to, role: row[2], messageSequence: row[3], at: at)
+                if seen.insert(relationship).inserted { result.append(relationship) }
+            }
+        }
+        return result.sorted { ($0.messageSequence, $0.role) < ($1.messageSequence, $1.role) }
+    }
+
+    func households(of person: PersonID) throws -> [(household: String, at: Date)] {
+        let statement = try db.cachedStatement(sql: """
+            SELECT h.household, MAX(h.at) FROM mention m
+            JOIN household_mention h ON h.message_sequence = m.message_sequence AND h.ref = m.ref
+            WHERE m.person_id = ? GROUP BY h.household ORDER BY MAX(h.at) DESC
+            """)
+        return try Row.fetchAll(statement, arguments: [person.rawValue]).map { ($0[0], Date(storeMilliseconds: $0[1])) }
+    }
+
+    func members(ofHousehold household: String) throws -> [PersonID] {
+        let statement = try db.cachedStatement(sql: """
+            SELECT DISTINCT m.person_id FROM household_mention h
+            JOIN mention m ON m.message_sequence = h.message_sequence AND m.ref = h.ref
+            WHERE h.household = ? ORDER BY m.person_id
+            """)
+        return try String.fetchAll(statement, arguments: [household]).compactMap(PersonID.init(rawValue:))
+    }
+
+    func chronology(of person: PersonID) throws -> [ChronologyEntry] {
+        var entries: [ChronologyEntry] = []
+        let messages = try db.cachedStatement(sql: """
+            SELECT m.message_sequence, m.role, msg.sender_agency, msg.kind, msg.received_at,
+                   (SELECT MIN(e.at) FROM message_event e WHERE e.message_sequence = m.message_sequence),
+                   (SELECT GROUP_CONCAT(e.event, ' ') FROM message_event e WHERE e.message_sequence = m.message_sequence)
+            FROM mention m JOIN message msg ON msg.sequence = m.message_sequence
+            WHERE m.person_id = ?
+            """)
+        var seenMessages = Set<Int64>()
+        for row in try Row.fetchAll(messages, arguments: [person.rawValue]) {
+            let sequence: Int64 = row[0]
+            guard seenMessages.insert(sequence).inserted, let agency = AgencyID(rawValue: row[2]), let received = RFC3339.parse(row[4]) else { continue }
+            let at = (row[5] as Int64?).map(Date.init(storeMilliseconds:)) ?? received
+            let kind: String = row[3]
+            let events = ((row[6] as String?) ?? "").split(separator: " ").map(String.init).filter { $0 != kind }.sorted()
+            entries.append(ChronologyEntry(kind: .message, at: at, messageSequence: sequence, agency: agency, what: kind, detail: events, reference: row[1]))
+        }
+        for item in try items(about: person) {
+            entries.append(ChronologyEntry(
+                kind: .item, at: item.createdAt, messageSequence: item.messageSequence, agency: item.recipient, what: item.purpose,
+                detail: [item.state.status.rawValue], reference: item.id.rawValue))
+        }
+        return entries.sorted { ($0.at, $0.messageSequence, $0.kind == .message ? 0 : 1) < ($1.at, $1.messageSequence, $1.kind == .message ? 0 : 1) }
+    }
+
+    func eventCount(person: PersonID, events: [String], since: Date) throws -> Int {
+        guard !events.isEmpty else { return 0 }
+        let placeholders = Array(repeating: "?", count: events.count).joined(separator: ", ")
+        let statement = try db.cachedStatement(sql: """
+            SELECT COUNT(DISTINCT e.message_sequence) FROM mention m
+            JOIN message_event e ON e.message_sequence = m.message_sequence
+            WHERE m.person_id = ? AND m.role = 'subject' AND e.event IN (\(placeholders)) AND e.at >= ?
+            """)
+        var arguments: StatementArguments = [person.rawValue]
+        for event in events { arguments += [event] }
+        arguments += [since.storeMilliseconds]
+        return try Int.fetchOne(statement, arguments: arguments) ?? 0
+    }
+
+    func items(about person: PersonID) throws -> [Item] {
+        let statement = try db.cachedStatement(sql: """
+            SELECT i.body FROM item_subject s JOIN item i ON i.id = s.item_id WHERE s.person_id = ? ORDER BY i.created_at, i.id
+            """)
+        return try String.fetchAll(statement, arguments: [person.rawValue]).map(Self.decodeItem)
+    }
+
+    func items(about person: PersonID, createdSince since: Date) throws -> [Item] {
+        let statement = try db.cachedStatement(sql: """
+            SELECT i.body FROM item_subject s JOIN item i ON i.id = s.item_id WHERE s.person_id = ? AND i.created_at >= ?
+            ORDER BY i.created_at, i.id
+            """)
+        return try String.fetchAll(statement, arguments: [person.rawValue, since.storeMilliseconds]).map(Self.decodeItem)
+    }
+
+    /// Sets an item's subject people from its subject refs through the mentions (after mentions moved).
+    func recomputeSubjects(of itemIDs: [String]) throws {
+        let delete = try db.cachedStatement(sql: "DELETE FROM item_subject WHERE item_id = ?")
+        let insert = try db.cachedStatement(sql: "INSERT OR IGNORE INTO item_subject (item_id, person_id) VALUES (?, ?)")
+        for id in Set(itemIDs).sorted() {
+            guard let itemID = ItemID(rawValue: id), let item = try item(itemID) else { continue }
+            try delete.execute(arguments: [id])
+            for ref in item.subjects {
+                if let link = try mention(MentionKey(messageSequence: item.messageSequence, ref: ref)) {
+                    try insert.execute(arguments: [id, link.person.rawValue])
+                }
+            }
         }
     }
 
@@ -223,13 +413,78 @@ struct SQLiteTransaction: StoreTransaction {
 
         case .linkMention(let link):
             try db.cachedStatement(sql: """
-                INSERT INTO mention (message_sequence, ref, person_id, role, match) VALUES (?, ?, ?, ?, ?)
-                """).execute(arguments: [link.messageSequence, link.ref, link.person.rawValue, link.role, link.match.rawValue])
+                INSERT INTO mention (message_sequence, ref, person_id, role, match, basis, probability, record) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """).execute(arguments: [
+                    link.messageSequence, link.ref, link.person.rawValue, link.role, link.match.rawValue, link.basis, link.probability,
+                    link.record,
+                ])
 
-        case .identifier(let kind, let value, let person):
-            try db.cachedStatement(sql: "INSERT OR IGNORE INTO person_identifier (kind, value, person_id) VALUES (?, ?, ?)").execute(arguments: [
-                kind, value, person.rawValue,
+        case .insertReview(let review):
+            try db.cachedStatement(sql: """
+                INSERT INTO identity_review (id, status, created_at, person_id, candidate_id, body) VALUES (?, ?, ?, ?, ?, ?)
+                """).execute(arguments: [
+                    review.id, review.status.rawValue, review.createdAt.storeMilliseconds, review.person.rawValue, review.candidate.rawValue,
+                    try Self.encode(review),
+                ])
+
+        case .updateReview(let review):
+            try db.cachedStatement(sql: "UPDATE identity_review SET status = ?, body = ? WHERE id = ?").execute(arguments: [
+                review.status.rawValue, try Self.encode(review), review.id,
             ])
+
+        case .relationship(let relationship):
+            try db.cachedStatement(sql: """
+                INSERT OR IGNORE INTO relationship (message_sequence, from_ref, to_ref, role) VALUES (?, ?, ?, ?)
+                """).execute(arguments: [relationship.messageSequence, relationship.from, relationship.to, relationship.role])
+
+        case .household(let mention, let household, let at):
+            try db.cachedStatement(sql: """
+                INSERT OR IGNORE INTO household_mention (household, message_sequence, ref, at) VALUES (?, ?, ?, ?)
+                """).execute(arguments: [household, mention.messageSequence, mention.ref, at.storeMilliseconds])
+
+        case .messageEvents(let sequence, let events, let at):
+            let insert = try db.cachedStatement(sql: "INSERT OR IGNORE INTO message_event (message_sequence, event, at) VALUES (?, ?, ?)")
+            for event in events { try insert.execute(arguments: [sequence, event, at.storeMilliseconds]) }
+
+        case .merge(let merge):
+            let itemIDs = try String.fetchAll(
+                db.cachedStatement(sql: "SELECT item_id FROM item_subject WHERE person_id = ?"), arguments: [merge.merged.rawValue])
+            try db.cachedStatement(sql: "UPDATE mention SET person_id = ? WHERE person_id = ?").execute(arguments: [
+                merge.survivor.rawValue, merge.merged.rawValue,
+            ])
+            try recomputeSubjects(of: itemIDs)
+            for name in merge.copiedFacts {
+                try db.cachedStatement(sql: """
+                    INSERT OR IGNORE INTO person_fact (person_id, name, value, recorded_at, message_sequence)
+                    SELECT ?, name, value, recorded_at, message_sequence FROM person_fact WHERE person_id = ? AND name = ?
+                    """).execute(arguments: [merge.survivor.rawValue, merge.merged.rawValue, name])
+            }
+            try db.cachedStatement(sql: "UPDATE person SET merged_into = ? WHERE id = ? OR merged_into = ?").execute(arguments: [
+                merge.survivor.rawValue, merge.merged.rawValue, merge.merged.rawValue,
+            ])
+            try db.cachedStatement(sql: "INSERT INTO person_merge (id, survivor_id, merged_id, at, body) VALUES (?, ?, ?, ?, ?)").execute(arguments: [
+                merge.id, merge.survivor.rawValue, merge.merged.rawValue, merge.at.storeMilliseconds, try Self.encode(merge),
+            ])
+
+        case .unmerge(let merge):
+            let move = try db.cachedStatement(sql: "UPDATE mention SET person_id = ? WHERE message_sequence = ? AND ref = ? AND person_id = ?")
+            let itemsOfMessage = try db.cachedStatement(sql: "SELECT id FROM item WHERE message_sequence = ?")
+            var itemIDs: [String] = []
+            for key in merge.movedMentions {
+                try move.execute(arguments: [merge.merged.rawValue, key.messageSequence, key.ref, merge.survivor.rawValue])
+                itemIDs += try String.fetchAll(itemsOfMessage, arguments: [key.messageSequence])
+            }
+            try recomputeSubjects(of: itemIDs)
+            let sequences = Set(merge.movedMentions.map(\.messageSequence))
+            for name in merge.copiedFacts {
+                guard let sequence = try Int64.fetchOne(
+                    db.cachedStatement(sql: "SELECT message_sequence FROM person_fact WHERE person_id = ? AND name = ?"),
+                    arguments: [merge.survivor.rawValue, name]), sequences.contains(sequence)
+                else { continue }
+                try db.cachedStatement(sql: "DELETE FROM person_fact WHERE person_id = ? AND name = ?").execute(arguments: [merge.survivor.rawValue, name])
+            }
+            try db.cachedStatement(sql: "UPDATE person SET merged_into = NULL WHERE id = ?").execute(arguments: [merge.merged.rawValue])
+            try db.cachedStatement(sql: "UPDATE person_merge SET body = ? WHERE id = ?").execute(arguments: [try Self.encode(merge), merge.id])
 
         case .fact(let person, let name, let value, let at, let sequence):
             if let value {

@@ -120,7 +120,7 @@ struct ServeCommand: AsyncParsableCommand {
             let logger = Bootstrap.run(level: try options.level(), prometheus: prometheus)
             let hub: BatonHub
             do {
-                hub = try BatonHub.open(configuration: configuration, logger: logger, prometheus: prometheus)
+                hub = try await BatonHub.open(configuration: configuration, logger: logger, prometheus: prometheus)
             } catch let problem as StartupProblem {
                 throw Output.configurationErrors(problem.errors, what: problem.what)
             }
