@@ -87,7 +87,7 @@ let package = Package(
         .executableTarget(
             name: "baton",
             dependencies: [
-                "BatonCore", "BatonSigning", "BatonStore", "BatonPolicy", "BatonServer", "BatonSynthetic",
+                "BatonCore", "BatonSigning", "BatonStore", "BatonPolicy", "BatonIdentity", "BatonServer", "BatonSynthetic",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -146,7 +146,7 @@ let package = Package(
         .testTarget(
             name: "BatonEndToEndTests",
             dependencies: [
-                "BatonCore", "BatonSigning", "BatonStore", "BatonSynthetic",
+                "BatonCore", "BatonSigning", "BatonStore", "BatonSynthetic", "BatonIdentity",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),

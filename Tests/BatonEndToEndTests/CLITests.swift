@@ -1,5 +1,7 @@
 import BatonCore
+import BatonIdentity
 import BatonSigning
+import BatonStore
 import Foundation
 import Testing
 
@@ -148,7 +150,7 @@ struct CLITests {
 
     @Test("every command's help explains itself with an example", arguments: [
         ["serve"], ["demo"], ["keys", "generate"], ["sign"], ["submit"], ["token"], ["status"], ["agencies", "check"],
-        ["policy", "check"],
+        ["policy", "check"], ["identity", "estimate"],
     ])
     func help(_ command: [String]) throws {
         let result = try BatonBinary.run(command + ["--help"])
@@ -180,5 +182,64 @@ struct CLITests {
         #expect(serve.status == 78)
         #expect(serve.stderr.contains("the policies at"))
         #expect(!FileManager.default.fileExists(atPath: workspace.database), "the hub opened its database despite a bad policy")
+    }
+
+    @Test("identity estimate re-estimates the model from a hub's records into a file the hub loads; bad input gets a clear message")
+    func identityEstimate() async throws {
+        let workspace = try Workspace()
+        // A store holding 267 linked mentions: 200 people, every third named twice with a surname typo.
+        let store = try SQLiteStore(path: workspace.database)
+        let given = ["amelia", "oliver", "isla", "noah", "ava", "leo", "mia", "arthur", "ivy", "oscar", "freya", "theo"]
+        let surnames = ["ashworth", "booth", "crane", "dunn", "haddad", "kell", "moss", "price", "quinn", "smith", "taylor", "walsh"]
+        var random = SeededGenerator(seed: 7)
+        for person in 0..<200 {
+            let id = PersonID(UUID())
+            let dob = CalendarDate(year: 2008 + Int(random.next() % 10), month: 1 + Int(random.next() % 12), day: 1 + Int(random.next() % 28))!
+            let base = MatchRecord(
+                given: [given[Int(random.next() % 12)]], surname: [surnames[Int(random.next() % 12)]], dob: dob, sex: person % 2 == 0 ? .female : .male,
+                postcode: "NM3 \(Int(random.next() % 9))AB")
+            var copies = [base]
+            if person % 3 == 0 {
+                var typo = base
+                typo.surname = [String(base.surname[0].dropLast()) + "e"]
+                copies.append(typo)
+            }
+            let records = copies
+            _ = try await store.accept(IncomingMessage(
+                sender: AgencyID(rawValue: "police-northmoor")!, messageId: MessageID(UUID()), kind: .referral, senderKid: "police-northmoor/k",
+                sentAt: Date(), receivedAt: Date(), jws: Array("a.b.\(person)".utf8), sha256: "\(person)"
+            )) { _, sequence, transaction in
+                try transaction.apply(.insertPerson(id, kind: "child", at: Date()))
+                for (index, record) in records.enumerated() {
+                    let json = String(decoding: try JSONEncoder().encode(record), as: UTF8.self)
+                    try transaction.apply(.linkMention(MentionLink(
+                        messageSequence: sequence, ref: "c\(index)", person: id, role: "subject", match: .new, record: json)))
+                }
+                return IntakeDecision(receipt: "r", summary: [:])
+            }
+        }
+        try await store.close()
+
+        let output = workspace.path("identity.yaml")
+        let result = try BatonBinary.run([
+            "identity", "estimate", "--database", workspace.database, "--policies", workspace.policies.path, "--output", output,
+            "--random-pairs", "20000",
+        ])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.contains("267 records"), "\(result.stderr)")
+        let model = try MatchModel.load(try String(contentsOfFile: output, encoding: .utf8), file: output)
+        let shipped = try IdentityPolicy.load(directory: workspace.policies.path).model
+        #expect(model.linkThreshold == shipped.linkThreshold)
+        #expect(model.prior > 0 && model.prior < 0.5)
+        // Dates of birth agree exactly far more often for the same person than by chance.
+        let dob = try #require(model.parameters[.dob])
+        #expect(dob.m[0] > 10 * dob.u[0])
+
+        let missing = try BatonBinary.run(["identity", "estimate", "--database", workspace.path("none.sqlite"), "--policies", workspace.policies.path])
+        #expect(missing.status == 66)
+        #expect(missing.stderr.contains("no such database"))
+        let tiny = try BatonBinary.run(["identity", "estimate", "--database", workspace.database, "--random-pairs", "5"])
+        #expect(tiny.status == 64)
+        #expect(tiny.stderr.contains("--random-pairs must be at least 1000"))
     }
 }
