@@ -121,7 +121,7 @@ let package = Package(
         // children beside Splink, and resolution at a million persons.
         .executableTarget(
             name: "baton-bench-identity",
-            dependencies: ["BatonCore", "BatonIdentity", .product(name: "SwiftCSV", package: "SwiftCSV")],
+            dependencies: ["BatonCore", "BatonIdentity", "BatonStore", .product(name: "SwiftCSV", package: "SwiftCSV")],
             path: "benchmarks/identity/Sources"
         ),
         .testTarget(name: "BatonCoreTests", dependencies: ["BatonCore", "BatonSynthetic"]),

@@ -69,6 +69,24 @@ public final class PersonIndex: Sendable {
         }
     }
 
+    /// Files stored match records (``MatchRecord`` as JSON, as the store keeps them beside their
+    /// mentions), at start-up; returns each one's id in the index by `key`. Records that do not
+    /// decode are skipped and counted.
+    public func load<Key: Hashable>(_ stored: [(key: Key, person: UUID, json: String)]) -> (ids: [Key: RecordID], skipped: Int) {
+        let decoder = JSONDecoder()
+        var ids: [Key: RecordID] = [:]
+        ids.reserveCapacity(stored.count)
+        var skipped = 0
+        for (key, person, json) in stored {
+            guard let record = try? decoder.decode(MatchRecord.self, from: Data(json.utf8)) else {
+                skipped += 1
+                continue
+            }
+            ids[key] = add(record, person: person)
+        }
+        return (ids, skipped)
+    }
+
     /// Takes a record out (its message did not commit, or a review moved it).
     public func remove(_ id: RecordID) {
         state.withLock { state in
@@ -130,17 +148,27 @@ public final class PersonIndex: Sendable {
         }
     }
 
-    /// Every record of each person that shares a blocking key with `record`, grouped by person.
-    public func candidates(for record: MatchRecord, excluding: Set<UUID> = []) -> [UUID: [MatchRecord]] {
+    /// The records, grouped by person, of everyone who shares blocking keys with `record`.
+    ///
+    /// When more than `singleKeyLimit` people share a key with it, only those sharing at least
+    /// two keys are returned: agreeing on one name key alone (a common surname and initial, a
+    /// popular given name and birth year) can never reach the review threshold, while a true
+    /// match with a typo still shares another key (date of birth, postcode, the other name).
+    /// This keeps the cost of a mention bounded in areas where a few names are very common.
+    public func candidates(for record: MatchRecord, excluding: Set<UUID> = [], singleKeyLimit: Int = 64) -> [UUID: [MatchRecord]] {
         let keys = blockingKeys(record)
         return state.withLock { state in
-            var persons = Set<UUID>()
-            for key in keys {
+            var shared: [UUID: Int] = [:]
+            for key in Set(keys) {
                 guard let block = state.blocks[key], block.count <= maximumBlock else { continue }
+                var seen = Set<UUID>()
                 for id in block {
-                    if let entry = state.entries[Int(id)], !excluding.contains(entry.person) { persons.insert(entry.person) }
+                    if let entry = state.entries[Int(id)], !excluding.contains(entry.person), seen.insert(entry.person).inserted {
+                        shared[entry.person, default: 0] += 1
+                    }
                 }
             }
+            let persons = shared.count <= singleKeyLimit ? Array(shared.keys) : shared.filter { $0.value >= 2 }.map(\.key)
             var result: [UUID: [MatchRecord]] = [:]
             for person in persons {
                 result[person] = (state.personRecords[person] ?? []).compactMap { state.entries[Int($0)]?.record }

@@ -217,3 +217,77 @@ struct ModelTests {
         #expect(report.model.linkThreshold == model.linkThreshold)
     }
 }
+
+@Suite("More comparators and normalisers")
+struct MoreComparatorTests {
+    @Test("postcodes: exact, one edit, same district, different", arguments: [
+        ("NM3 4AB", "NM3 4AB", 0), ("NM3 4AB", "NM3 4BA", 1), ("NM3 4AB", "NM3 4AC", 1), ("NM3 4AB", "NM3 9ZZ", 2),
+        ("NM3 4AB", "LS1 1AA", 3), ("NM3 4AB", "NM4 4AB", 1),
+    ])
+    func postcodes(_ a: String, _ b: String, _ level: Int) {
+        #expect(Comparator.postcode(a, b) == level)
+        #expect(Comparator.postcode(b, a) == level)
+    }
+
+    @Test("addresses and towns: exact, close (a typo), different")
+    func text() {
+        #expect(Comparator.text("12 kiln street", "12 kiln street") == 0)
+        #expect(Comparator.text("12 kiln street", "12 kiln stret") == 1)
+        #expect(Comparator.text("12 kiln street", "4 tanner row") == 2)
+    }
+
+    @Test("UPNs need their check letter; sex 'unknown' compares as absent; local ids are per system")
+    func identifiers() {
+        let body = "995200114001"
+        let upn = String(UniquePupilNumber.checkLetter(for: body)!) + body
+        #expect(Normalise.upn(upn.lowercased()) == upn)
+        let wrong: Character = upn.first == "A" ? "B" : "A"
+        #expect(Normalise.upn(String(wrong) + body) == nil)
+        #expect(Normalise.sex(.unknown) == nil)
+        #expect(Normalise.sex(.female) == .female)
+        #expect(Normalise.localID(system: " NorthmoorPolice ", value: "N-1") != Normalise.localID(system: "school", value: "N-1"))
+    }
+}
+
+@Suite("The person index")
+struct PersonIndexTests {
+    @Test("merge and unmerge round trip: reassign moves every record, move puts them back")
+    func reassignAndMove() throws {
+        let (_, nicknames) = try shippedPolicy()
+        let index = PersonIndex(nicknames: nicknames)
+        let a = UUID()
+        let b = UUID()
+        index.add(child("Noor", "Haddad", dob: "2016-11-30", nhs: "9990000018"), person: a)
+        let moved = index.add(child("Nour", "Hadad", dob: "2016-11-30", upn: nil), person: b)
+        #expect(index.personCount == 2)
+        #expect(index.reassign(b, to: a) == [moved])
+        #expect(index.records(of: a).count == 2)
+        #expect(index.records(of: b).isEmpty)
+        index.move([moved], to: b)
+        #expect(index.records(of: a).count == 1)
+        #expect(index.records(of: b).count == 1)
+        #expect(index.persons(holding: ["nhs:9990000018"]) == [a])
+        index.remove(moved)
+        #expect(index.records(of: b).isEmpty)
+        #expect(index.count == 1)
+    }
+
+    @Test("with many people sharing one name key, only those sharing two keys are scored; a true match with a typo still is")
+    func candidateCap() throws {
+        let (_, nicknames) = try shippedPolicy()
+        let index = PersonIndex(nicknames: nicknames)
+        // 100 people who share only "smith + j" with the probe.
+        for i in 0..<100 {
+            index.add(child("Jack", "Smith", dob: "20\(10 + i % 9)-0\(1 + i % 9)-1\(i % 10)", postcode: "LS1 \(i % 10)AA"), person: UUID())
+        }
+        let truth = UUID()
+        index.add(child("Jayden", "Smith", dob: "2014-03-07", postcode: "NM3 4AB"), person: truth)
+        // The same child with a misspelt given name: shares the date of birth and postcode keys too.
+        let probe = child("Jaydon", "Smith", dob: "2014-03-07", postcode: "NM3 4AB")
+        let candidates = index.candidates(for: probe)
+        #expect(candidates.keys.contains(truth))
+        #expect(candidates.count < 10)
+        // Below the limit, everyone sharing a key is scored.
+        #expect(index.candidates(for: probe, singleKeyLimit: 200).count == 101)
+    }
+}

@@ -98,6 +98,20 @@ struct PolicyLoadingTests {
         #expect(outcomes.sortedCodes.first == "early-help")
     }
 
+    @Test("cumulative-harm counters and alerts load from the shipped file")
+    func cumulativeHarm() throws {
+        let policy = try ShippedPolicies.load().cumulativeHarm
+        #expect(policy.counter("missing-episodes")?.events == ["missing-episode", "missing"])
+        #expect(policy.counter("missing-episodes")?.window == .days(90))
+        #expect(policy.counter("referrals")?.window == .months(12))
+        #expect(policy.alerts.map(\.counter).contains("domestic-abuse-incidents"))
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "Europe/London")!
+        let now = RFC3339.parse("2026-11-23T12:00:00Z")!
+        #expect(CumulativeHarmPolicy.Window.months(12).start(endingAt: now, calendar: calendar) == RFC3339.parse("2025-11-23T12:00:00Z"))
+        #expect(CumulativeHarmPolicy.Window.days(90).start(endingAt: now, calendar: calendar) == RFC3339.parse("2026-08-25T11:00:00Z"))
+    }
+
     @Test("postcode districts map to their local authority", arguments: [
         ("NM4 7RD", "995"), ("NM1 1AA", "995"), ("FW2 3CD", "996"), ("ZZ1 1ZZ", nil), ("NM10 1AA", nil), ("", nil),
     ] as [(String, String?)])
@@ -244,6 +258,18 @@ struct PolicyLoadingTests {
         PolicyMistake(what: "a postcode district that is not one", file: "areas.yaml",
             old: "[FW1, FW2, FW3, FW4]", new: "[FW1, FW2, FW3, fw4]",
             field: "localAuthorities.996.postcodeDistricts[3]", lineOf: "fw4", problem: "must be a postcode district such as NM4"),
+        PolicyMistake(what: "a counter over an event messages never carry", file: "cumulative-harm.yaml",
+            old: "events: [missing-episode, missing]", new: "events: [missing-episode, runaway]",
+            field: "counters.missing-episodes.events[1]", lineOf: "runaway", problem: "'runaway' is not an event"),
+        PolicyMistake(what: "a counter window that is not days, months or years", file: "cumulative-harm.yaml",
+            old: "    window: P90D\n", new: "    window: 90 days\n",
+            field: "counters.missing-episodes.window", lineOf: "window: 90 days", problem: "is not a window such as P90D"),
+        PolicyMistake(what: "an alert on a counter that does not exist", file: "cumulative-harm.yaml",
+            old: "{ counter: referrals, atLeast: 3 }", new: "{ counter: re-referrals, atLeast: 3 }",
+            field: "alerts[2].counter", lineOf: "counter: re-referrals", problem: "'re-referrals' is not a counter in this file"),
+        PolicyMistake(what: "an alert threshold of zero", file: "cumulative-harm.yaml",
+            old: "{ counter: referrals, atLeast: 3 }", new: "{ counter: referrals, atLeast: 0 }",
+            field: "alerts[2].atLeast", lineOf: "atLeast: 0", problem: "must be 1 or more"),
     ]
 
     @Test("each kind of mistake is reported with its file, line and field", arguments: mistakes)

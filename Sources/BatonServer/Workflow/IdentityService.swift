@@ -49,22 +49,14 @@ final class IdentityService: Sendable {
 
     /// Files every stored match record in the index; returns how many.
     func rebuild(from store: any HubStore) async throws -> Int {
-        let index = self.index
-        let pairs: [(PersonID, MentionKey, MatchRecord)] = try await store.read { reader in
-            var pairs: [(PersonID, MentionKey, MatchRecord)] = []
-            let decoder = JSONDecoder()
-            try reader.forEachMatchRecord { person, key, json in
-                if let record = try? decoder.decode(MatchRecord.self, from: Data(json.utf8)) { pairs.append((person, key, record)) }
-            }
-            return pairs
+        let stored: [(key: MentionKey, person: UUID, json: String)] = try await store.read { reader in
+            var stored: [(key: MentionKey, person: UUID, json: String)] = []
+            try reader.forEachMatchRecord { person, key, json in stored.append((key, person.uuid, json)) }
+            return stored
         }
-        var ids: [MentionKey: PersonIndex.RecordID] = [:]
-        ids.reserveCapacity(pairs.count)
-        for (person, key, record) in pairs {
-            ids[key] = index.add(record, person: person.uuid)
-        }
+        let (ids, skipped) = index.load(stored)
         recordIDs.withLock { $0 = ids }
-        return pairs.count
+        return stored.count - skipped
     }
 
     // MARK: - Intake

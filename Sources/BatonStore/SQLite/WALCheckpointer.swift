@@ -31,6 +31,9 @@ final class WALCheckpointer: Sendable {
                     try await queue.writeWithoutTransaction { db in _ = try db.checkpoint(.passive) }
                 } catch is CancellationError {
                     break
+                } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED {
+                    // Another connection is checkpointing (the writer's backstop): try again next time.
+                    continue
                 } catch {
                     logger.warning("background checkpoint failed; the writer's own checkpoints take over", metadata: ["error.type": "\(type(of: error))"])
                 }

@@ -115,6 +115,6 @@ func link(_ arguments: [String]) {
 let arguments = Array(CommandLine.arguments.dropFirst())
 switch arguments.first {
 case "link": link(arguments)
-case "scale": scale(arguments)
+case "scale": try await scale(arguments)
 default: fail("usage: baton-bench-identity link|scale [options]")
 }
