@@ -36,7 +36,19 @@ public final class PersonIndex: Sendable {
         var identifiers: [String: [UUID]] = [:]
         var personRecords: [UUID: [RecordID]] = [:]
         var liveCount = 0
+        /// Changes other than appending a record (removals, merges, unmerges).
+        var mutations = 0
     }
+
+    /// Where the index stood when candidates were taken: records are only ever appended (ids
+    /// grow), so "what was added since" is the records from `appended` on, and any other change
+    /// shows in `mutations`.
+    public struct Mark: Sendable, Hashable {
+        public var appended: Int
+        public var mutations: Int
+    }
+
+    public var mark: Mark { state.withLock { Mark(appended: $0.entries.count, mutations: $0.mutations) } }
 
     private let state = Mutex(State())
     private let nicknames: Nicknames
@@ -91,6 +103,7 @@ public final class PersonIndex: Sendable {
     public func remove(_ id: RecordID) {
         state.withLock { state in
             guard Int(id) < state.entries.count, let entry = state.entries[Int(id)] else { return }
+            state.mutations += 1
             state.entries[Int(id)] = nil
             state.liveCount -= 1
             state.personRecords[entry.person]?.removeAll { $0 == id }
@@ -109,6 +122,7 @@ public final class PersonIndex: Sendable {
     public func reassign(_ from: UUID, to into: UUID) -> [RecordID] {
         state.withLock { state in
             let moved = state.personRecords[from] ?? []
+            state.mutations += 1
             for id in moved { state.entries[Int(id)]?.person = into }
             state.personRecords[from] = nil
             state.personRecords[into, default: []].append(contentsOf: moved)
@@ -126,6 +140,7 @@ public final class PersonIndex: Sendable {
         let records = state.withLock { state in ids.compactMap { id in state.entries[Int(id)].map { (id, $0.record) } } }
         for (id, _) in records { remove(id) }
         state.withLock { state in
+            state.mutations += 1
             for (id, record) in records {
                 state.entries[Int(id)] = Entry(person: person, record: record)
                 state.personRecords[person, default: []].append(id)
@@ -156,6 +171,13 @@ public final class PersonIndex: Sendable {
     /// match with a typo still shares another key (date of birth, postcode, the other name).
     /// This keeps the cost of a mention bounded in areas where a few names are very common.
     public func candidates(for record: MatchRecord, excluding: Set<UUID> = [], singleKeyLimit: Int = 64) -> [UUID: [MatchRecord]] {
+        markedCandidates(for: record, excluding: excluding, singleKeyLimit: singleKeyLimit).candidates
+    }
+
+    /// ``candidates(for:excluding:singleKeyLimit:)`` with the index's ``Mark`` at that moment.
+    public func markedCandidates(
+        for record: MatchRecord, excluding: Set<UUID> = [], singleKeyLimit: Int = 64
+    ) -> (candidates: [UUID: [MatchRecord]], mark: Mark) {
         let keys = blockingKeys(record)
         return state.withLock { state in
             var shared: [UUID: Int] = [:]
@@ -169,6 +191,28 @@ public final class PersonIndex: Sendable {
                 }
             }
             let persons = shared.count <= singleKeyLimit ? Array(shared.keys) : shared.filter { $0.value >= 2 }.map(\.key)
+            var result: [UUID: [MatchRecord]] = [:]
+            for person in persons {
+                result[person] = (state.personRecords[person] ?? []).compactMap { state.entries[Int($0)]?.record }
+            }
+            return (result, Mark(appended: state.entries.count, mutations: state.mutations))
+        }
+    }
+
+    /// People with a record added since `mark` that shares a blocking key with `record` (blocks
+    /// are in id order, so only their tails are read), each with all their records.
+    public func appended(since mark: Mark, sharingKeysWith record: MatchRecord) -> [UUID: [MatchRecord]] {
+        let keys = Set(blockingKeys(record))
+        return state.withLock { state in
+            guard state.entries.count > mark.appended else { return [:] }
+            var persons = Set<UUID>()
+            for key in keys {
+                guard let block = state.blocks[key] else { continue }
+                for id in block.reversed() {
+                    guard Int(id) >= mark.appended else { break }
+                    if let entry = state.entries[Int(id)] { persons.insert(entry.person) }
+                }
+            }
             var result: [UUID: [MatchRecord]] = [:]
             for person in persons {
                 result[person] = (state.personRecords[person] ?? []).compactMap { state.entries[Int($0)]?.record }

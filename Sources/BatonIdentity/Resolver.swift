@@ -66,7 +66,45 @@ public struct Resolver: Sendable {
         self.weights = model.weights
     }
 
+    /// A mention scored against the index as it stood at `mark`, ahead of the transaction that
+    /// links it (scoring is the expensive part and needs no lock on the store).
+    public struct Prepared: Sendable {
+        public var record: MatchRecord
+        public var mark: PersonIndex.Mark
+        /// Every candidate without a hard veto, scored.
+        public var scored: [ScoredCandidate]
+    }
+
+    /// Scores `record` against its blocked candidates now.
+    public func prepare(_ record: MatchRecord, in index: PersonIndex) -> Prepared {
+        let (candidates, mark) = index.markedCandidates(for: record)
+        let scored = candidates.map { person, records in score(record, against: person, records: records) }
+            .filter { !$0.vetoes.contains(where: \.isHard) }
+        return Prepared(record: record, mark: mark, scored: scored)
+    }
+
     public func resolve(_ record: MatchRecord, in index: PersonIndex) -> Resolution {
+        resolve(prepare(record, in: index), in: index)
+    }
+
+    /// Decides a prepared mention against the index as it is now: people whose records were added
+    /// since it was prepared (a message about the same child a moment earlier) are scored too;
+    /// after a removal or a merge it is scored again from the start. The result is what
+    /// ``resolve(_:in:)`` would give now.
+    public func resolve(_ prepared: Prepared, in index: PersonIndex) -> Resolution {
+        let record = prepared.record
+        var prepared = prepared
+        if index.mark.mutations != prepared.mark.mutations {
+            prepared = prepare(record, in: index)
+        } else {
+            let fresh = index.appended(since: prepared.mark, sharingKeysWith: record)
+            if !fresh.isEmpty {
+                prepared.scored.removeAll { fresh[$0.person] != nil }
+                prepared.scored += fresh.map { person, records in score(record, against: person, records: records) }
+                    .filter { !$0.vetoes.contains(where: \.isHard) }
+            }
+        }
+
         // 1. Identifiers that agree exactly (valid NHS number, UPN, same local id) decide, unless
         //    the person holds a different valid NHS number.
         let deterministic = record.deterministicIdentifiers
@@ -88,10 +126,9 @@ public struct Resolver: Sendable {
             }
         }
 
-        // 2. Blocked candidates, scored.
-        let scored = index.candidates(for: record).map { person, records in score(record, against: person, records: records) }
-            .filter { !$0.vetoes.contains(where: \.isHard) }
-            .sorted { $0.weight > $1.weight }
+        // 2. Blocked candidates, scored (ties broken by person id, so the result does not depend
+        //    on the order candidates were found in).
+        let scored = prepared.scored.sorted { ($0.weight, $1.person.uuidString) > ($1.weight, $0.person.uuidString) }
         guard let best = scored.first else { return Resolution(outcome: .new, basis: "score", candidates: []) }
         let top = Array(scored.prefix(5))
         let runnerUp = scored.dropFirst().first

@@ -291,3 +291,35 @@ struct PersonIndexTests {
         #expect(index.candidates(for: probe, singleKeyLimit: 200).count == 101)
     }
 }
+
+@Suite("Prepared resolution")
+struct PreparedResolutionTests {
+    @Test("a mention scored before another message about the same child was linked still finds that child")
+    func seesWhatWasAddedSince() throws {
+        let (model, nicknames) = try shippedPolicy()
+        let resolver = Resolver(model: model, nicknames: nicknames)
+        let index = PersonIndex(nicknames: nicknames)
+        index.add(child("Amelia", "Hart", dob: "2015-06-01", postcode: "NM3 4AB", address: "7 mill lane"), person: UUID())
+        let probe = child("Millie", "Hart", dob: "2015-06-01", sex: .female, postcode: "LS1 1AA", address: "22 orchard close")
+        let prepared = resolver.prepare(probe, in: index)
+        // Meanwhile the writer links another message's mention of the same child.
+        let millie = UUID()
+        index.add(child("Millie", "Hart", dob: "2015-06-01", sex: .female, postcode: "LS1 1AA", address: "22 orchard close"), person: millie)
+        let late = resolver.resolve(prepared, in: index)
+        #expect(late.outcome == .linked(millie))
+        #expect(late.outcome == resolver.resolve(probe, in: index).outcome)
+    }
+
+    @Test("after a removal or a merge the mention is scored again from the start")
+    func rescoresAfterMutation() throws {
+        let (model, nicknames) = try shippedPolicy()
+        let resolver = Resolver(model: model, nicknames: nicknames)
+        let index = PersonIndex(nicknames: nicknames)
+        let gone = index.add(child("Kai", "Nowak", dob: "2012-02-29", postcode: "NM1 2CD", address: "5 pit lane"), person: UUID())
+        let probe = child("Kai", "Nowak", dob: "2012-02-29", postcode: "NM1 2CD", address: "5 pit lane")
+        let prepared = resolver.prepare(probe, in: index)
+        #expect(!prepared.scored.isEmpty)
+        index.remove(gone)  // its message did not commit
+        #expect(resolver.resolve(prepared, in: index).outcome == .new)
+    }
+}

@@ -23,7 +23,23 @@ struct IntakePipeline: Sendable {
         cases.identity.settle("\(message.sender)/\(message.messageId)", committed: committed)
     }
 
-    func decide(_ message: Message, incoming: IncomingMessage, sequence: Int64, in base: any StoreTransaction) throws -> IntakeDecision {
+    /// The message's mentions normalised and scored against the identity index, by ref: the
+    /// expensive part of linking, done before the message reaches the single writer.
+    func prepare(_ message: Message) throws -> [String: IdentityService.PreparedMention] {
+        guard message.isCaseMessage else { return [:] }
+        var prepared: [String: IdentityService.PreparedMention] = [:]
+        for (list, field) in [(message.subjects, "subjects"), (message.persons, "persons")] {
+            for (position, mention) in list.enumerated() {
+                prepared[mention.ref] = try cases.identity.prepare(mention, pointer: "/\(field)/\(position)")
+            }
+        }
+        return prepared
+    }
+
+    func decide(
+        _ message: Message, incoming: IncomingMessage, sequence: Int64, in base: any StoreTransaction,
+        prepared: [String: IdentityService.PreparedMention] = [:]
+    ) throws -> IntakeDecision {
         let transaction = RecordingTransaction(base)
         let now = incoming.receivedAt
         var summary = JSONObject()
@@ -32,7 +48,8 @@ struct IntakePipeline: Sendable {
             var added: [(MentionKey, PersonIndex.RecordID)] = []
             let result: CaseIntake.Result
             do {
-                result = try cases.process(message, sequence: sequence, senderType: senderType, at: now, in: transaction, added: &added)
+                result = try cases.process(
+                    message, sequence: sequence, senderType: senderType, at: now, in: transaction, prepared: prepared, added: &added)
             } catch {
                 cases.identity.forget(added)
                 throw error

@@ -113,11 +113,17 @@ public struct IntakeService: Sendable {
         }
 
         let pipeline = self.pipeline
+        // Identity scoring runs here, in parallel with other requests; the writer only brings it up
+        // to date (IdentityService.link).
+        let prepared: [String: IdentityService.PreparedMention]
+        do { prepared = try pipeline.prepare(message) } catch {
+            throw Problem(.internalError, "The hub could not prepare the message's people for matching; nothing was stored.")
+        }
         let result: IntakeResult
         do {
             result = try await storeCall {
                 try await store.accept(incoming) { incoming, sequence, transaction in
-                    try pipeline.decide(message, incoming: incoming, sequence: sequence, in: transaction)
+                    try pipeline.decide(message, incoming: incoming, sequence: sequence, in: transaction, prepared: prepared)
                 }
             }
         } catch {

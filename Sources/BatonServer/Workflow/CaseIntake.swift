@@ -23,11 +23,12 @@ struct CaseIntake: Sendable {
         var warnings: [ValidationProblem]
     }
 
-    /// `added` collects the identity index entries made, so that they can be taken out again if
-    /// the message does not commit.
+    /// `prepared` holds the message's mentions normalised and scored ahead of the transaction, by
+    /// ref (``IdentityService/prepare(_:pointer:)``); `added` collects the identity index entries
+    /// made, so that they can be taken out again if the message does not commit.
     func process(
         _ message: Message, sequence: Int64, senderType: AgencyType, at now: Date, in transaction: any StoreTransaction,
-        added: inout [(MentionKey, PersonIndex.RecordID)]
+        prepared: [String: IdentityService.PreparedMention] = [:], added: inout [(MentionKey, PersonIndex.RecordID)]
     ) throws -> Result {
         // 1. Who: every person named becomes a mention linked to a person.
         var links: [MentionLink] = []
@@ -36,7 +37,8 @@ struct CaseIntake: Sendable {
         for (role, list, field) in [("subject", message.subjects, "subjects"), ("person", message.persons, "persons")] {
             for (position, mention) in list.enumerated() {
                 let linked = try identity.link(
-                    mention, role: role, pointer: "/\(field)/\(position)", messageSequence: sequence, at: now, in: transaction)
+                    mention, role: role, pointer: "/\(field)/\(position)", messageSequence: sequence, at: now, in: transaction,
+                    prepared: prepared[mention.ref])
                 added.append((linked.link.key, linked.added))
                 links.append(linked.link)
                 warnings += linked.warnings

@@ -61,11 +61,18 @@ final class IdentityService: Sendable {
 
     // MARK: - Intake
 
-    /// Links `mention` (at JSON pointer `pointer` in its message) to a person, inside the
-    /// transaction that stores its message.
-    func link(
-        _ mention: Mention, role: String, pointer: String, messageSequence: Int64, at now: Date, in transaction: any StoreTransaction
-    ) throws -> Linked {
+    /// A mention normalised and scored ahead of its transaction (see ``prepare(_:pointer:)``).
+    struct PreparedMention: Sendable {
+        var prepared: Resolver.Prepared
+        var json: String
+        var warnings: [ValidationProblem]
+    }
+
+    /// Normalises `mention` (at JSON pointer `pointer` in its message) and scores it against the
+    /// index as it stands: the expensive part of linking, done on the request's own thread before
+    /// the single writer takes the message. ``link(_:role:pointer:messageSequence:at:in:prepared:)``
+    /// then only brings it up to date with what was added since.
+    func prepare(_ mention: Mention, pointer: String) throws -> PreparedMention {
         let record = MatchRecord(mention)
         var warnings: [ValidationProblem] = []
         if mention.nhsNumber != nil, record.nhs == nil {
@@ -74,7 +81,20 @@ final class IdentityService: Sendable {
         if mention.upn != nil, record.upn == nil {
             warnings.append(ValidationProblem(pointer: JSONPointer(stringLiteral: "\(pointer)/upn"), problem: "fails the Unique Pupil Number check letter; it was ignored for matching"))
         }
-        let resolution = resolver.resolve(record, in: index)
+        let json = String(decoding: try Self.encoder.encode(record), as: UTF8.self)
+        return PreparedMention(prepared: resolver.prepare(record, in: index), json: json, warnings: warnings)
+    }
+
+    /// Links `mention` (at JSON pointer `pointer` in its message) to a person, inside the
+    /// transaction that stores its message, from its ``PreparedMention`` if it has one.
+    func link(
+        _ mention: Mention, role: String, pointer: String, messageSequence: Int64, at now: Date, in transaction: any StoreTransaction,
+        prepared: PreparedMention? = nil
+    ) throws -> Linked {
+        let ready = try prepared ?? prepare(mention, pointer: pointer)
+        let record = ready.prepared.record
+        let warnings = ready.warnings
+        let resolution = resolver.resolve(ready.prepared, in: index)
         let key = MentionKey(messageSequence: messageSequence, ref: mention.ref)
 
         var person: PersonID
@@ -108,7 +128,7 @@ final class IdentityService: Sendable {
         if match != .linked {
             try transaction.apply(.insertPerson(person, kind: role == "subject" ? "child" : "person", at: now))
         }
-        let json = String(decoding: try Self.encoder.encode(record), as: UTF8.self)
+        let json = ready.json
         let link = MentionLink(
             messageSequence: messageSequence, ref: mention.ref, person: person, role: role, match: match,
             basis: match == .new ? "new" : resolution.basis, probability: probability,
