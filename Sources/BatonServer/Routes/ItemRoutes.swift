@@ -9,9 +9,6 @@ import Hummingbird
 struct ItemRoutes {
     let hub: BatonHub
 
-    static let defaultLimit = 50
-    static let maximumLimit = 200
-
     func register(on router: Router<BasicRequestContext>) {
         router.get("/v1/inbox") { request, context in try await inbox(request, context) }
         router.get("/v1/items/:itemId") { request, context in try await item(request, context) }
@@ -33,13 +30,7 @@ struct ItemRoutes {
                 selection = .status(status)
             }
         }
-        var limit = Self.defaultLimit
-        if let text = parameters["limit"].map(String.init) {
-            guard let value = Int(text), (1...Self.maximumLimit).contains(value) else {
-                throw Problem(.badRequest, "limit must be a whole number from 1 to \(Self.maximumLimit).")
-            }
-            limit = value
-        }
+        let limit = try PageLimit.parse(parameters)
         var cursor: InboxCursor?
         if let text = parameters["cursor"].map(String.init) {
             guard let decoded = InboxCursor(token: text) else {

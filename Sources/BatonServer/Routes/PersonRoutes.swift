@@ -25,9 +25,6 @@ import Hummingbird
 struct PersonRoutes {
     let hub: BatonHub
 
-    static let defaultLimit = 50
-    static let maximumLimit = 200
-
     func register(on router: Router<BasicRequestContext>) {
         router.get("/v1/persons/:personId") { request, context in try await person(request, context) }
         router.get("/v1/persons/:personId/chronology") { request, context in try await chronology(request, context) }
@@ -99,13 +96,7 @@ struct PersonRoutes {
                 status = value
             }
         }
-        var limit = Self.defaultLimit
-        if let text = parameters["limit"].map(String.init) {
-            guard let value = Int(text), (1...Self.maximumLimit).contains(value) else {
-                throw Problem(.badRequest, "limit must be a whole number from 1 to \(Self.maximumLimit).")
-            }
-            limit = value
-        }
+        let limit = try PageLimit.parse(parameters)
         let after = parameters["cursor"].map(String.init)
         if let after, UUID(uuidString: after) == nil {
             throw Problem(.badRequest, "cursor is not one this hub gave out; start again without it.")
