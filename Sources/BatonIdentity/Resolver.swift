@@ -116,7 +116,11 @@ public struct Resolver: Sendable {
                 }
             }
             if holders.count == 1 {
-                return Resolution(outcome: .linked(holders[0]), basis: "identifier", candidates: [score(record, against: holders[0], records: index.records(of: holders[0]))])
+                // Agreeing identifiers link, but never across a sex conflict or dates of birth that
+                // are no typo: one of the records is wrong, and a person decides which.
+                let scored = score(record, against: holders[0], records: index.records(of: holders[0]))
+                let outcome: Resolution.Outcome = scored.vetoes.isEmpty ? .linked(holders[0]) : .review(candidate: holders[0])
+                return Resolution(outcome: outcome, basis: "identifier", candidates: [scored])
             }
             if holders.count > 1 {
                 // One mention, identifiers of two people: perhaps two records of one child that

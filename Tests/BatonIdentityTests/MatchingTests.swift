@@ -138,6 +138,13 @@ struct ResolverTests {
             Issue.record("expected review, got \(both.outcome)")
             return
         }
+        // The same NHS number, but a sex conflict or a date of birth that is no typo: a person decides.
+        let held = PersonIndex(nicknames: nicknames)
+        let c = UUID()
+        held.add(child("Ruby", "Hall", dob: "2013-01-01", sex: .female, nhs: "9990000018"), person: c)
+        #expect(resolver.resolve(child("Ruby", "Hall", dob: "2013-01-01", sex: .female, nhs: "9990000018"), in: held).outcome == .linked(c))
+        #expect(resolver.resolve(child("Ruby", "Hall", dob: "2013-01-01", sex: .male, nhs: "9990000018"), in: held).outcome == .review(candidate: c))
+        #expect(resolver.resolve(child("Ruby", "Hall", dob: "2009-07-23", nhs: "9990000018"), in: held).outcome == .review(candidate: c))
     }
 
     @Test("one typo cannot hide a match from the blocking keys")
