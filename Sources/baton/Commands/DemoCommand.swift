@@ -128,6 +128,10 @@ struct DemoCommand: AsyncParsableCommand {
                   curl -s -H "Authorization: Bearer $(swift run baton token --key \(demoKeys)/northmoor-mash.jwk)" \(base)/v1/inbox
                 what became of a police message:
                   swift run baton status --hub \(base) --key \(demoKeys)/police-northmoor.jwk <messageId of a police message>
+                the MASH's identity review queue (uncertain matches, side by side):
+                  curl -s -H "Authorization: Bearer $(swift run baton token --key \(demoKeys)/northmoor-mash.jwk)" \(base)/v1/identity/reviews
+                a child's record and chronology across agencies (a person id from a receipt):
+                  curl -s -H "Authorization: Bearer $(swift run baton token --key \(demoKeys)/northmoor-mash.jwk)" \(base)/v1/persons/<person>/chronology
               Sending \(messages) synthetic messages from \(keys.count) fictional agencies\(interval > 0 ? ", then one every \(interval) s" : ""). Ctrl-C stops.
 
             """)
@@ -147,7 +151,10 @@ struct DemoCommand: AsyncParsableCommand {
             let reply = try await client.submit(jws)
             let messageId = message.payload.objectValue?["messageId"]?.stringValue ?? "?"
             let sequence = reply.json?.objectValue?["sequence"]?.numberValue.map { "#\(Int($0))" } ?? "  "
-            print("  \(reply.status)  \(sequence)  \(message.summary)  messageId \(messageId)")
+            // How each child was matched: linked to a child another agency told the hub about, new, or for review.
+            let matches = reply.json?.objectValue?["subjects"]?.arrayValue?.compactMap { $0.objectValue?["match"]?.stringValue } ?? []
+            let matched = matches.isEmpty ? "" : "  children: " + matches.joined(separator: ", ")
+            print("  \(reply.status)  \(sequence)  \(message.summary)\(matched)  messageId \(messageId)")
             if reply.status >= 300 {
                 print("        refused: \(reply.json?.objectValue?["detail"]?.stringValue ?? "(no detail)")")
             }
