@@ -13,6 +13,8 @@ import Yams
 /// | `outcomes.yaml` | outcome codes, which need a manager's sign-off, what the referrer is told |
 /// | `areas.yaml` | which local authority each postcode district belongs to |
 /// | `cumulative-harm.yaml` | counters over a child's chronology and the thresholds that alert the MASH |
+/// | `labels.yaml` | the section labels messages may carry, and what each holds |
+/// | `need-to-know.yaml` | which sections each recipient of an item may see (permit, forbid, default deny) |
 ///
 /// Loading is all-or-nothing, like the agency registry: every problem in every file is reported
 /// with file, line and field, and a hub with a bad policy does not start.
@@ -27,12 +29,15 @@ public struct PolicySet: Sendable {
     public let outcomes: OutcomePolicy
     public let areas: AreaPolicy
     public let cumulativeHarm: CumulativeHarmPolicy
+    public let needToKnow: NeedToKnowPolicy
     /// SHA-256 over the files' bytes, in name order: the policy version recorded with decisions.
     public let version: String
     /// Problems that do not stop the hub but an operator should fix (a calendar running out).
     public let warnings: [ConfigurationError]
 
-    public static let files = ["calendar.yaml", "sla.yaml", "routing.yaml", "outcomes.yaml", "areas.yaml", "cumulative-harm.yaml"]
+    public static let files = [
+        "calendar.yaml", "sla.yaml", "routing.yaml", "outcomes.yaml", "areas.yaml", "cumulative-harm.yaml", "labels.yaml", "need-to-know.yaml",
+    ]
 
     /// Loads and cross-checks the policy folder against the registered `agencies`. `now` is used
     /// only to warn about a calendar that is running out.
@@ -78,16 +83,23 @@ public struct PolicySet: Sendable {
         var outcomes = OutcomePolicy(codes: [:])
         var areas = AreaPolicy(authorities: [])
         var cumulativeHarm = CumulativeHarmPolicy()
+        var vocabulary = LabelVocabulary()
+        var needToKnow = NeedToKnowPolicy()
         document("calendar.yaml", fields: CalendarPolicy.fields) { calendar = CalendarPolicy.read($0, &$1) }
         document("sla.yaml", fields: ["classes"]) { sla = SLAPolicy.read($0, &$1) }
         document("routing.yaml", fields: ["triage", "purposes", "rules"]) { routing = RoutingPolicy.read($0, &$1) }
         document("outcomes.yaml", fields: ["codes"]) { outcomes = OutcomePolicy.read($0, &$1) }
         document("areas.yaml", fields: ["localAuthorities"]) { areas = AreaPolicy.read($0, &$1) }
         document("cumulative-harm.yaml", fields: ["counters", "alerts"]) { cumulativeHarm = CumulativeHarmPolicy.read($0, &$1) }
+        document("labels.yaml", fields: ["labels"]) { vocabulary = LabelVocabulary.read($0, &$1) }
+        document("need-to-know.yaml", fields: ["rules"]) { needToKnow = NeedToKnowPolicy.read($0, &$1, vocabulary: vocabulary) }
 
         var warnings: [ConfigurationError] = []
         if let routing {
             errors += crossCheck(routing: routing, sla: sla, agencies: agencies, file: texts["routing.yaml"]?.path ?? "routing.yaml")
+            errors += needToKnow.crossCheck(
+                purposes: Set(routing.purposes.keys).union(SystemPurpose.all), agencies: Set(agencies.map(\.id)),
+                file: texts["need-to-know.yaml"]?.path ?? "need-to-know.yaml")
         }
         if let calendar {
             warnings += calendarWarnings(calendar, now: now, file: texts["calendar.yaml"]?.path ?? "calendar.yaml")
@@ -101,7 +113,7 @@ public struct PolicySet: Sendable {
         var digestInput = Data()
         for name in files { digestInput.append(Data((texts[name]?.text ?? "").utf8)); digestInput.append(0) }
         return PolicySet(
-            calendar: calendar, sla: sla, routing: routing, outcomes: outcomes, areas: areas, cumulativeHarm: cumulativeHarm,
+            calendar: calendar, sla: sla, routing: routing, outcomes: outcomes, areas: areas, cumulativeHarm: cumulativeHarm, needToKnow: needToKnow,
             version: SHA256.hash(data: digestInput).map { String(format: "%02x", $0) }.joined(), warnings: warnings)
     }
 

@@ -59,7 +59,7 @@ public final class BatonHub: Sendable {
         self.verifier = JWSVerifier(registry: registry, maxPayloadBytes: configuration.maxPayloadBytes, clockSkew: configuration.clockSkew)
         let workflow = ItemWorkflow(policies: policies, registry: registry, identifiers: identifiers)
         self.workflow = workflow
-        let views = ItemViews(disclosure: Disclosure(registry: registry), policies: policies, registry: registry)
+        let views = ItemViews(disclosure: Disclosure(registry: registry, policies: policies), policies: policies, registry: registry)
         self.views = views
         let identity = IdentityService(model: identityPolicy.model, nicknames: identityPolicy.nicknames, identifiers: identifiers)
         self.identity = identity

@@ -7,25 +7,28 @@ import Foundation
 /// inbox, pushed deliveries, the sender's status view) renders content through ``ItemContent``,
 /// which asks this, so no path can forget it.
 ///
-/// The rules here are the ones no policy may relax: default deny for labelled sections; persons
-/// the sender listed in `doNotInform` are shown only to the MASH (children's social care), marked
-/// so, and to nobody else (nor their relationships); an anonymous referrer's identity is shown only
-/// to the MASH.
+/// Labelled sections are decided by the need-to-know policy (`policies/need-to-know.yaml`:
+/// permit and forbid rules, default deny, forbid wins) for the item's recipient and purpose. The
+/// rules here are the ones no policy may relax: persons the sender listed in `doNotInform` are
+/// shown only to the MASH (children's social care), marked so, and to nobody else (nor their
+/// relationships); an anonymous referrer's identity is shown only to the MASH.
 struct Disclosure: Sendable {
-    struct SectionDecision: Sendable, Hashable {
-        var label: String
-        var shown: Bool
-        /// Why, in words the reader may see.
-        var reason: String
-    }
+    typealias SectionDecision = NeedToKnowPolicy.Decision
 
     let registry: AgencyRegistry
+    let policies: PolicySet
+
+    /// The need-to-know question for `item`'s recipient about `message`.
+    func request(_ message: Message, for item: Item) -> NeedToKnowPolicy.Request {
+        let risk: RiskLevel? = if case .referral(let concern) = message.body { concern.risk.level } else { nil }
+        return NeedToKnowPolicy.Request(
+            recipient: item.recipient, recipientType: registry.agency(item.recipient)?.type ?? .other, purpose: item.purpose,
+            kind: message.kind, senderType: registry.agency(message.from.agency)?.type ?? .other, risk: risk, consent: message.consent)
+    }
 
     func sections(of message: Message, for item: Item) -> [SectionDecision] {
-        message.sections.map { section in
-            SectionDecision(label: section.label, shown: false,
-                reason: "No need-to-know rule permits \(section.label) to this recipient (default deny).")
-        }
+        let request = request(message, for: item)
+        return message.sections.map { policies.needToKnow.decide($0.label, for: request) }
     }
 
     /// Whether the reader may see the sending professional's identity.

@@ -126,7 +126,21 @@ struct ItemViews: Sendable {
         object["sections"] = .array(message.sections.filter { shown.contains($0.label) }.map {
             ["label": .string($0.label), "content": .object($0.content)]
         })
-        object["withheld"] = .array(decisions.filter { !$0.shown }.map { ["label": .string($0.label), "reason": .string($0.reason)] })
+        // Withheld sections are counted by reason, never named: that a section of some kind exists
+        // can itself be what must not be shared. Which rule decided each section is the
+        // auditors' (the decision record), not the recipient's.
+        var withheld: [String: Int] = [:]
+        var reasons: [String] = []
+        for decision in decisions where !decision.shown {
+            if withheld[decision.reason] == nil { reasons.append(decision.reason) }
+            withheld[decision.reason, default: 0] += 1
+        }
+        object["withheld"] = .array(reasons.map { ["reason": .string($0), "sections": .number(Double(withheld[$0] ?? 0))] })
+        object["disclosure"] = [
+            "policyVersion": .string(String(policies.version.prefix(16))),
+            "basis": message.consent.map { .string($0.basis.rawValue) } ?? .null,
+            "shown": .number(Double(decisions.filter(\.shown).count)), "withheld": .number(Double(decisions.filter { !$0.shown }.count)),
+        ]
         return object
     }
 

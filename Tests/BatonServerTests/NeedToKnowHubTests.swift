@@ -1,0 +1,45 @@
+import BatonCore
+import BatonServer
+import Foundation
+import HummingbirdTesting
+import Testing
+
+/// The need-to-know policy on the read paths, over HTTP with real signatures.
+@Suite("Need-to-know through the hub")
+struct NeedToKnowHubTests {
+    @Test("one Operation Encompass notification, two views: the school sees that it happened and how to help; the MASH sees it all")
+    func twoRecipientsTwoViews() async throws {
+        let hub = try TestHub()
+        try await hub.run { _, client in
+            let sections: [JSONValue] = [
+                ["label": "incident.occurred", "content": ["at": "2026-11-22T08:30:00Z", "childPresent": true]],
+                ["label": "support.advice", "content": ["text": "Check in with the child at the start of the day."]],
+                ["label": "police.incident", "content": ["text": "Officers attended a verbal and physical altercation."]],
+                ["label": "police.intelligence", "content": ["text": "Partner known for previous incidents."]],
+                ["label": "health.sexual", "content": ["text": "Clinic contact."]],
+            ]
+            let receipt = try await client.accepted(try hub.notification { $0["sections"] = .array(sections) })
+            let items = receipt.objects("items")
+            let schoolItem = try #require(items.first { $0.string("recipient") == "school-test" }?.string("itemId"))
+            let mashItem = try #require(items.first { $0.string("recipient") == "mash-test" }?.string("itemId"))
+
+            let school = try await client.readJSON("/v1/items/\(schoolItem)", as: "school-test", hub: hub)
+            let schoolContent = try #require(school["content"]?.objectValue)
+            #expect(Set(schoolContent.objects("sections").compactMap { $0.string("label") }) == ["incident.occurred", "support.advice"])
+            let withheld = schoolContent.objects("withheld")
+            #expect(withheld.reduce(0) { $0 + Int($1.at("sections")?.numberValue ?? 0) } == 3)
+            #expect(withheld.contains { $0.string("reason") == "Some police information is shared with the MASH only." })
+            #expect(schoolContent.string("disclosure", "basis") == "legal-duty")
+            #expect(schoolContent.at("disclosure", "withheld")?.numberValue == 3)
+            // Withheld sections are never named, nor their content shown, to the school.
+            for secret in ["police.incident", "police.intelligence", "health.sexual", "altercation", "Partner known", "Clinic contact"] {
+                #expect(!JSONValue.object(school).serializedString().contains(secret), "the school view mentions \(secret)")
+            }
+
+            let mash = try await client.readJSON("/v1/items/\(mashItem)", as: "mash-test", hub: hub)
+            let mashContent = try #require(mash["content"]?.objectValue)
+            #expect(mashContent.objects("sections").count == 5)
+            #expect(mashContent.objects("withheld").isEmpty)
+        }
+    }
+}
