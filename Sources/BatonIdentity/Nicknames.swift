@@ -12,7 +12,7 @@ public struct Nicknames: Sendable {
     public init(csv: String, source: String = "nicknames.csv") throws {
         var groups: [String: Set<String>] = [:]
         for (index, raw) in csv.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let line = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+            let line = raw.trimmed
             if line.isEmpty || line.hasPrefix("#") || (index == 0 && line.lowercased() == "name,group") { continue }
             let fields = line.split(separator: ",", omittingEmptySubsequences: false).map { Normalise.fold(String($0)) }
             guard fields.count == 2, !fields[0].isEmpty, !fields[1].isEmpty, !fields[0].contains(" ") else {

@@ -94,7 +94,7 @@ public enum Normalise {
 
     /// An e-mail address compared exactly: trimmed and lower-cased.
     public static func email(_ text: String) -> String? {
-        let value = text.trimmingCharacters(in: .whitespaces).lowercased()
+        let value = text.trimmed.lowercased()
         let parts = value.split(separator: "@", omittingEmptySubsequences: false)
         guard parts.count == 2, !parts[0].isEmpty, parts[1].contains("."), !value.contains(" ") else { return nil }
         return value
@@ -103,7 +103,7 @@ public enum Normalise {
     /// A UK phone number in international form (07700 900123 → +447700900123), or nil.
     public static func phone(_ text: String) -> String? {
         var digits = text.filter(\.isNumber)
-        if text.trimmingCharacters(in: .whitespaces).hasPrefix("+") {
+        if text.trimmed.hasPrefix("+") {
             digits = "+" + digits
         }
         if digits.hasPrefix("+44") { digits = String(digits.dropFirst(3)) }
@@ -116,15 +116,15 @@ public enum Normalise {
 
     /// A username or handle compared exactly: lower case, without a leading "@".
     public static func username(_ text: String) -> String? {
-        var value = text.trimmingCharacters(in: .whitespaces).lowercased()
+        var value = text.trimmed.lowercased()
         if value.hasPrefix("@") { value.removeFirst() }
         return value.isEmpty || value.contains(" ") ? nil : value
     }
 
     /// A local identifier's system and value as one exact-match key.
     public static func localID(system: String, value: String) -> String? {
-        let system = system.trimmingCharacters(in: .whitespaces).lowercased()
-        let value = value.trimmingCharacters(in: .whitespaces)
+        let system = system.trimmed.lowercased()
+        let value = value.trimmed
         guard !system.isEmpty, !value.isEmpty else { return nil }
         return "\(system)\u{1F}\(value)"
     }

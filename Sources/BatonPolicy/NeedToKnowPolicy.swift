@@ -140,14 +140,31 @@ public struct NeedToKnowPolicy: Sendable {
 
     public var rules: [Rule]
     public var vocabulary: LabelVocabulary
+    /// From `consent.yaml`: the item purposes each consent purpose covers.
+    public var consentCovers: [String: Set<String>]
 
-    public init(rules: [Rule] = [], vocabulary: LabelVocabulary = LabelVocabulary()) {
+    public init(rules: [Rule] = [], vocabulary: LabelVocabulary = LabelVocabulary(), consentCovers: [String: Set<String>] = [:]) {
         self.rules = rules
         self.vocabulary = vocabulary
+        self.consentCovers = consentCovers
+    }
+
+    /// Whether consent given for named purposes covers `purpose` (always, without named purposes
+    /// or on another basis).
+    public func consentAllows(_ consent: Consent?, purpose: String) -> Bool {
+        guard let consent, consent.basis == .consent, !consent.purposes.isEmpty else { return true }
+        return consent.purposes.contains { consentCovers[$0]?.contains(purpose) ?? false }
     }
 
     /// Decides one section label for `request`.
+    ///
+    /// Before any rule: a message shared on the basis of consent that names the purposes consent
+    /// was given for is never shared for another purpose.
     public func decide(_ label: String, for request: Request) -> Decision {
+        if !consentAllows(request.consent, purpose: request.purpose) {
+            return Decision(label: label, shown: false, rule: "consent-purposes",
+                reason: "Consent was given for other purposes than this item's; nothing beyond identity is shared for it.")
+        }
         guard vocabulary.contains(label) else {
             return Decision(label: label, shown: false, rule: nil,
                 reason: "A section's label is not in the hub's label vocabulary, so no rule can permit it (default deny).")
@@ -251,5 +268,37 @@ extension NeedToKnowPolicy.Rule {
     var isUnconditional: Bool {
         recipientTypes == nil && recipients == nil && purposes == nil && kinds == nil && senderTypes == nil && riskAtLeast == nil
             && consent == nil && bases == nil
+    }
+}
+
+/// `policies/consent.yaml`: what each consent purpose covers.
+enum ConsentPolicy {
+    static func read(_ root: YAMLReader.Mapping, _ reader: inout YAMLReader) -> [String: Set<String>] {
+        var covers: [String: Set<String>] = [:]
+        guard let node = root["purposes"], let mapping = node.mapping else {
+            reader.report(root.line, "purposes", "is required: a mapping from consent purpose to the item purposes it covers")
+            return covers
+        }
+        for (keyNode, value) in mapping {
+            guard let name = keyNode.scalar?.string else { continue }
+            let field = "purposes.\(name)"
+            guard let entry = reader.mapping(value, field: field, allowed: ["description", "covers"]) else { continue }
+            _ = reader.string(entry, "description", required: true)
+            var purposes: Set<String> = []
+            for (item, _) in reader.sequence(entry, "covers", required: true) {
+                if let purpose = item.scalar?.string { purposes.insert(purpose) }
+            }
+            covers[name] = purposes
+        }
+        return covers
+    }
+
+    static func crossCheck(_ covers: [String: Set<String>], purposes: Set<String>, file: String) -> [ConfigurationError] {
+        covers.sorted { $0.key < $1.key }.flatMap { name, covered in
+            covered.subtracting(purposes).sorted().map {
+                ConfigurationError(file: file, line: nil, field: "purposes.\(name).covers",
+                    problem: "'\($0)' is not a purpose in routing.yaml nor one the hub uses")
+            }
+        }
     }
 }

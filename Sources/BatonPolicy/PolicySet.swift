@@ -15,6 +15,7 @@ import Yams
 /// | `cumulative-harm.yaml` | counters over a child's chronology and the thresholds that alert the MASH |
 /// | `labels.yaml` | the section labels messages may carry, and what each holds |
 /// | `need-to-know.yaml` | which sections each recipient of an item may see (permit, forbid, default deny) |
+/// | `consent.yaml` | which item purposes each consent purpose covers |
 ///
 /// Loading is all-or-nothing, like the agency registry: every problem in every file is reported
 /// with file, line and field, and a hub with a bad policy does not start.
@@ -37,6 +38,7 @@ public struct PolicySet: Sendable {
 
     public static let files = [
         "calendar.yaml", "sla.yaml", "routing.yaml", "outcomes.yaml", "areas.yaml", "cumulative-harm.yaml", "labels.yaml", "need-to-know.yaml",
+        "consent.yaml",
     ]
 
     /// Loads and cross-checks the policy folder against the registered `agencies`. `now` is used
@@ -85,6 +87,7 @@ public struct PolicySet: Sendable {
         var cumulativeHarm = CumulativeHarmPolicy()
         var vocabulary = LabelVocabulary()
         var needToKnow = NeedToKnowPolicy()
+        var consentCovers: [String: Set<String>] = [:]
         document("calendar.yaml", fields: CalendarPolicy.fields) { calendar = CalendarPolicy.read($0, &$1) }
         document("sla.yaml", fields: ["classes"]) { sla = SLAPolicy.read($0, &$1) }
         document("routing.yaml", fields: ["triage", "purposes", "rules"]) { routing = RoutingPolicy.read($0, &$1) }
@@ -93,6 +96,8 @@ public struct PolicySet: Sendable {
         document("cumulative-harm.yaml", fields: ["counters", "alerts"]) { cumulativeHarm = CumulativeHarmPolicy.read($0, &$1) }
         document("labels.yaml", fields: ["labels"]) { vocabulary = LabelVocabulary.read($0, &$1) }
         document("need-to-know.yaml", fields: ["rules"]) { needToKnow = NeedToKnowPolicy.read($0, &$1, vocabulary: vocabulary) }
+        document("consent.yaml", fields: ["purposes"]) { consentCovers = ConsentPolicy.read($0, &$1) }
+        needToKnow.consentCovers = consentCovers
 
         var warnings: [ConfigurationError] = []
         if let routing {
@@ -100,6 +105,8 @@ public struct PolicySet: Sendable {
             errors += needToKnow.crossCheck(
                 purposes: Set(routing.purposes.keys).union(SystemPurpose.all), agencies: Set(agencies.map(\.id)),
                 file: texts["need-to-know.yaml"]?.path ?? "need-to-know.yaml")
+            errors += ConsentPolicy.crossCheck(
+                consentCovers, purposes: Set(routing.purposes.keys).union(SystemPurpose.all), file: texts["consent.yaml"]?.path ?? "consent.yaml")
         }
         if let calendar {
             warnings += calendarWarnings(calendar, now: now, file: texts["calendar.yaml"]?.path ?? "calendar.yaml")

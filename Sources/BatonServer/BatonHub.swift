@@ -142,7 +142,7 @@ public final class BatonHub: Sendable {
         let parts = header.split(separator: " ", maxSplits: 1)
         guard parts.count == 2, parts[0].lowercased() == "bearer" else { throw Problem(BearerTokenError.missing) }
         do {
-            return try verifier.verifyBearer(String(parts[1]).trimmingCharacters(in: .whitespaces), at: clock.now())
+            return try verifier.verifyBearer(String(parts[1]).trimmed, at: clock.now())
         } catch {
             throw Problem(error)
         }

@@ -132,7 +132,8 @@ public struct SyntheticTraffic: Sendable {
         } else if Double.chance(0.6, &random) {
             consent = ["status": "given", "basis": "consent", "purposes": ["referral", "information-sharing"]]
         } else {
-            consent = ["status": "refused", "basis": "safeguarding", "purposes": ["referral"]]
+            consent = ["status": "refused", "basis": "safeguarding", "purposes": ["referral"],
+                       "reasonNotSought": "The parent refused; the concern is serious enough that the MASH must consider it without consent."]
         }
         var payload = envelope(kind: .referral, sender: sender, at: date, household: household, children: children)
         payload["concern"] = .object(JSONObject(concern))

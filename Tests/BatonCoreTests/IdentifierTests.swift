@@ -52,3 +52,21 @@ struct IdentifierTests {
         #expect(MessageID(rawValue: "9b2f7c1e3d4a4f6b8c2d1e5f6a7b8c9d") == nil)
     }
 }
+
+@Suite("Trimming without Foundation")
+struct TrimmingTests {
+    @Test("trimmed drops leading and trailing spaces, tabs and newlines; isBlank is true only for whitespace")
+    func trimming() async {
+        #expect("  a b \n".trimmed == "a b")
+        #expect("\t\n ".trimmed == "")
+        #expect("x".trimmed == "x")
+        #expect(" \n\t".isBlank)
+        #expect("".isBlank)
+        #expect(!" a ".isBlank)
+        // Many threads at once (Foundation's trimming has crashed under this on Linux).
+        await withTaskGroup(of: Bool.self) { group in
+            for i in 0..<2_000 { group.addTask { "  reason \(i)  ".trimmed == "reason \(i)" } }
+            for await ok in group { #expect(ok) }
+        }
+    }
+}

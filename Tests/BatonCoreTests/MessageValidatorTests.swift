@@ -193,6 +193,14 @@ struct MessageValidatorTests {
         #expect(problems(modified { $0["consent"] = ["status": "refused", "basis": "consent"] })
             == ["/consent/basis: cannot be 'consent' when consent was not given"])
         #expect(problems(modified { $0["consent"] = nil }).first?.hasPrefix("/consent: is required") == true)
+        // A blank reason is no reason; sharing against a refusal needs one too.
+        #expect(problems(modified { $0["consent"] = ["status": "not-sought", "basis": "safeguarding", "reasonNotSought": "  "] }).count == 1)
+        let refused = problems(modified { $0["consent"] = ["status": "refused", "basis": "safeguarding"] })
+        #expect(refused.count == 1)
+        #expect(refused.first?.contains("consent was refused") == true)
+        #expect(problems(modified {
+            $0["consent"] = ["status": "refused", "basis": "safeguarding", "reasonNotSought": "Mother refused; the child disclosed a serious injury."]
+        }).isEmpty)
     }
 
     @Test("a referral needs a concern with categories and a risk level")

@@ -89,6 +89,22 @@ struct NeedToKnowEvaluationTests {
         #expect(!policy.decide("concern.summary", for: request(.school, consent: nil)).shown)
     }
 
+    @Test("consent given for named purposes covers those purposes only")
+    func consentPurposes() {
+        let policy = NeedToKnowPolicy(
+            rules: [rule("all", .permit, ["*"])], vocabulary: Self.vocabulary, consentCovers: ["referral": ["decide-response"]])
+        let consent = Consent(status: .given, basis: .consent, purposes: ["referral"])
+        #expect(policy.decide("health.mental", for: request(.socialCare, purpose: "decide-response", consent: consent)).shown)
+        let other = policy.decide("health.mental", for: request(.socialCare, purpose: "assess-and-act", consent: consent))
+        #expect(!other.shown)
+        #expect(other.rule == "consent-purposes")
+        // Under a safeguarding basis the purposes do not limit sharing.
+        let safeguarding = Consent(status: .given, basis: .safeguarding, purposes: ["referral"])
+        // A purpose the consent file does not know covers nothing.
+        #expect(!policy.decide("health.mental", for: request(.socialCare, consent: Consent(status: .given, basis: .consent, purposes: ["research"]))).shown)
+        #expect(policy.decide("health.mental", for: request(.socialCare, purpose: "assess-and-act", consent: safeguarding)).shown)
+    }
+
     @Test("a label outside the vocabulary is withheld from everyone, even under *")
     func unknownLabel() {
         let policy = NeedToKnowPolicy(rules: [rule("all", .permit, ["*"])], vocabulary: Self.vocabulary)

@@ -296,7 +296,3 @@ struct ItemMachine {
     }
 }
 
-extension String {
-    /// Empty, or nothing but spaces, tabs and line breaks: not a reason, a name or a rationale.
-    fileprivate var isBlank: Bool { trimmingCharacters(in: .whitespacesAndNewlines).isEmpty }
-}

@@ -339,9 +339,14 @@ public enum MessageValidator {
         if basis == .consent, let status, status != .given {
             reader.report("/consent/basis", "cannot be 'consent' when consent was not given")
         }
-        if status == .notSought, basis == .safeguarding, reason == nil {
+        let recorded = reason.map { !$0.isBlank } ?? false
+        if status == .notSought, basis == .safeguarding, !recorded {
             reader.report("/consent/reasonNotSought",
                 "is required when consent was not sought and the basis is safeguarding: record why seeking it would place the child at risk or could not reasonably be done")
+        }
+        if status == .refused, basis == .safeguarding, !recorded {
+            reader.report("/consent/reasonNotSought",
+                "is required when consent was refused and the basis is safeguarding: record why sharing without consent is needed to protect the child")
         }
         guard let status, let basis else { return nil }
         return Consent(status: status, basis: basis, reasonNotSought: reason, purposes: purposes)

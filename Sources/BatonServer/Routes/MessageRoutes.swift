@@ -14,7 +14,7 @@ struct MessageRoutes {
     }
 
     func submit(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
-        let mediaType = request.headers[.contentType]?.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased()
+        let mediaType = request.headers[.contentType]?.split(separator: ";").first?.trimmed.lowercased()
         guard mediaType == "application/jose" else {
             hub.metrics.recordRejected(.unsupportedMediaType)
             throw Problem(.unsupportedMediaType,

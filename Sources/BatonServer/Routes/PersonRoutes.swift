@@ -272,10 +272,10 @@ struct DecisionBody {
                 problems.append(ValidationProblem(pointer: "/decision", problem: "must be one of \(decisions.sorted().joined(separator: ", "))"))
             }
         }
-        let reason = object["reason"]?.stringValue?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+        let reason = object["reason"]?.stringValue?.trimmed ?? ""
         if reason.isEmpty { problems.append(ValidationProblem(pointer: "/reason", problem: "is required: say why, for the record")) }
         let by = object["decidedBy"]?.objectValue
-        let name = by?["name"]?.stringValue?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+        let name = by?["name"]?.stringValue?.trimmed ?? ""
         if name.isEmpty { problems.append(ValidationProblem(pointer: "/decidedBy/name", problem: "is required: the person who decided")) }
         var survivor: PersonID?
         var merged: PersonID?
