@@ -150,7 +150,7 @@ struct CLITests {
 
     @Test("every command's help explains itself with an example", arguments: [
         ["serve"], ["demo"], ["keys", "generate"], ["sign"], ["submit"], ["token"], ["status"], ["agencies", "check"],
-        ["policy", "check"], ["identity", "estimate"],
+        ["policy", "check"], ["policy", "test"], ["policy", "explain"], ["identity", "estimate"],
     ])
     func help(_ command: [String]) throws {
         let result = try BatonBinary.run(command + ["--help"])
@@ -241,5 +241,43 @@ struct CLITests {
         let tiny = try BatonBinary.run(["identity", "estimate", "--database", workspace.database, "--random-pairs", "5"])
         #expect(tiny.status == 64)
         #expect(tiny.stderr.contains("--random-pairs must be at least 1000"))
+    }
+
+    @Test("policy test runs the need-to-know fixtures and fails on a decision that changed; policy explain shows each section's rule")
+    func policyTestAndExplain() throws {
+        let workspace = try Workspace()
+        let repository = Workspace.repository
+        let fixtures = repository.appendingPathComponent("policies/tests").path
+        let agencies = repository.appendingPathComponent("agencies").path
+        let good = try BatonBinary.run(["policy", "test", fixtures, "--policies", workspace.policies.path, "--agencies", agencies])
+        #expect(good.status == 0, "\(good.stdout)\(good.stderr)")
+        #expect(good.stdout.contains("fixtures pass"))
+
+        // Let schools see police intelligence: the fixture that guards it fails, naming the rule.
+        let rules = workspace.policies.appendingPathComponent("need-to-know.yaml")
+        let text = try String(contentsOf: rules, encoding: .utf8)
+            .replacingOccurrences(of: "labels: [police.intelligence]\n    when: { recipientType: [school, health, other] }", with: "labels: [police.intelligence]\n    when: { recipientType: [health, other] }")
+            .replacingOccurrences(of: "labels: [concern.summary, child.voice, education.attendance, education.observations]", with: "labels: [concern.summary, child.voice, education.attendance, education.observations, police.intelligence]")
+        try text.write(to: rules, atomically: true, encoding: .utf8)
+        let bad = try BatonBinary.run(["policy", "test", fixtures, "--policies", workspace.policies.path, "--agencies", agencies])
+        #expect(bad.status == 1)
+        #expect(bad.stdout.contains("police.intelligence was shown (rule school-on-referral) but should be withheld"), "\(bad.stdout)")
+
+        let payload = #"""
+            {"messageId":"0b0e3a4c-1111-4c4c-9d9d-000000000009","sentAt":"2026-11-23T10:00:00Z","kind":"referral","from":{"agency":"northmoor-nhs-trust"},
+             "subjects":[{"ref":"c1","givenName":"Mia","familyName":"Crane","dateOfBirth":"2010-08-19"}],
+             "sections":[{"label":"concern.summary","content":{"text":"x"}},{"label":"health.sexual","content":{"text":"y"}}],
+             "consent":{"status":"not-sought","basis":"safeguarding","reasonNotSought":"Would alert the alleged perpetrator."},
+             "concern":{"categories":["sexual-abuse"],"summary":"s","risk":{"level":"high"}}}
+            """#
+        try payload.write(toFile: workspace.path("referral.json"), atomically: true, encoding: .utf8)
+        let explained = try BatonBinary.run([
+            "policy", "explain", "--message", workspace.path("referral.json"), "--recipient", "school-ashgrove-primary", "--purpose", "assess-and-act",
+            "--policies", repository.appendingPathComponent("policies").path, "--agencies", repository.appendingPathComponent("agencies").path,
+        ])
+        #expect(explained.status == 0, "\(explained.stderr)")
+        #expect(explained.stdout.contains("shown    concern.summary  [school-on-referral]"), "\(explained.stdout)")
+        #expect(explained.stdout.contains("withheld health.sexual  [sexual-health-stays-in-health]"))
+        #expect(explained.stdout.contains("lawful basis safeguarding"))
     }
 }

@@ -143,3 +143,30 @@ struct ShippedNeedToKnowTests {
         }
     }
 }
+
+@Suite("Need-to-know: fixtures")
+struct NeedToKnowFixtureTests {
+    static let fixtures = RepositoryRoot.file("policies/tests")
+
+    @Test("every shipped fixture passes against the shipped policy")
+    func shippedFixturesPass() throws {
+        let policy = try ShippedPolicies.load().needToKnow
+        let fixtures = try NeedToKnowFixture.load(directory: Self.fixtures, agencies: SampleAgencies.all)
+        #expect(fixtures.count >= 8)
+        let failures = fixtures.compactMap { $0.run(policy) }
+        #expect(failures.isEmpty, "\(failures.map(\.description).joined(separator: "\n"))")
+    }
+
+    @Test("a policy change that shows a withheld section fails its fixture, naming the rule that showed it")
+    func changeIsCaught() throws {
+        var policy = try ShippedPolicies.load().needToKnow
+        policy.rules.removeAll { $0.id == "police-intelligence-not-to-schools-or-health" }
+        policy.rules.insert(NeedToKnowPolicy.Rule(
+            id: "schools-see-everything", description: "x", effect: .permit, labels: [LabelPattern("*")!], recipientTypes: [.school]), at: 0)
+        let fixtures = try NeedToKnowFixture.load(directory: Self.fixtures, agencies: SampleAgencies.all)
+        let failures = fixtures.compactMap { $0.run(policy) }
+        let intelligence = try #require(failures.first { $0.fixture.name.hasPrefix("Police intelligence stays with the MASH") })
+        #expect(intelligence.shownWrongly.contains { $0.label == "police.intelligence" && $0.rule == "schools-see-everything" })
+        #expect(intelligence.description.contains("police.intelligence was shown (rule schools-see-everything) but should be withheld"))
+    }
+}
