@@ -1,5 +1,6 @@
 import BatonCore
 import BatonServer
+import BatonSigning
 import Foundation
 import HummingbirdTesting
 import Testing
@@ -40,6 +41,43 @@ struct NeedToKnowHubTests {
             let mashContent = try #require(mash["content"]?.objectValue)
             #expect(mashContent.objects("sections").count == 5)
             #expect(mashContent.objects("withheld").isEmpty)
+        }
+    }
+
+    @Test("no read path leaks a withheld section to the school: inbox, item, pushed delivery")
+    func everyReadPath() async throws {
+        let receiver = WebhookReceiver(statuses: [.ok])
+        try await receiver.start()
+        defer { receiver.stop() }
+        let hub = try TestHub(schoolEndpoint: receiver.url)
+        let secrets = ["police.incident", "police.intelligence", "altercation", "Partner known"]
+        try await hub.run { baton, client in
+            let receipt = try await client.accepted(try hub.notification {
+                $0["sections"] = [
+                    ["label": "incident.occurred", "content": ["childPresent": true]],
+                    ["label": "police.incident", "content": ["text": "Officers attended an altercation."]],
+                    ["label": "police.intelligence", "content": ["text": "Partner known for previous incidents."]],
+                ]
+            })
+            let schoolItem = try #require(receipt.objects("items").first { $0.string("recipient") == "school-test" }?.string("itemId"))
+            var views: [String] = []
+            let inbox = try await client.read("/v1/inbox", bearer: try hub.token(for: "school-test"))
+            views.append(inbox.text)
+            #expect(inbox.text.contains(schoolItem))
+            let item = try await client.read("/v1/items/\(schoolItem)", bearer: try hub.token(for: "school-test"))
+            views.append(item.text)
+            #expect(item.text.contains("incident.occurred"))
+            #expect(try await baton.deliveries.runOnce() >= 1)
+            let pushed = receiver.all
+            #expect(!pushed.isEmpty)
+            for delivery in pushed {
+                let payload = try #require(delivery.body.split(separator: ".").dropFirst().first.flatMap { Base64URL.decode(String($0)) })
+                views.append(String(decoding: payload, as: UTF8.self))
+            }
+            #expect(views.last?.contains("incident.occurred") == true, "the push carries the item's visible content")
+            for view in views {
+                for secret in secrets { #expect(!view.contains(secret), "a read path leaks \(secret)") }
+            }
         }
     }
 }

@@ -58,7 +58,9 @@ struct TestHub {
     /// The repository checkout these tests belong to.
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-    init(maxPayloadBytes: Int = 256 * 1024, mashEndpoint: String? = nil, policyEdits: [String: (String) -> String] = [:]) throws {
+    init(
+        maxPayloadBytes: Int = 256 * 1024, mashEndpoint: String? = nil, schoolEndpoint: String? = nil, policyEdits: [String: (String) -> String] = [:]
+    ) throws {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("hub-\(UUID())")
         let agencies = folder.appendingPathComponent("agencies")
         try FileManager.default.createDirectory(at: agencies, withIntermediateDirectories: true)
@@ -88,6 +90,7 @@ struct TestHub {
             codes: { urn: "990199", la: "995" }
             keys:
             \(entry(schoolKey))
+            \(schoolEndpoint.map { "endpoint: \($0)" } ?? "")
             """
         let mash = """
             id: mash-test
