@@ -136,6 +136,13 @@ public struct NeedToKnowPolicy: Sendable {
         public var rule: String?
         /// Why, in words a recipient may read (the rule's description, or default deny).
         public var reason: String
+
+        public init(label: String, shown: Bool, rule: String?, reason: String) {
+            self.label = label
+            self.shown = shown
+            self.rule = rule
+            self.reason = reason
+        }
     }
 
     public var rules: [Rule]

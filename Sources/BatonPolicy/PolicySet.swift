@@ -33,6 +33,8 @@ public struct PolicySet: Sendable {
     public let needToKnow: NeedToKnowPolicy
     /// SHA-256 over the files' bytes, in name order: the policy version recorded with decisions.
     public let version: String
+    /// The files' texts by name, kept in the store under ``version``.
+    public let files: [String: String]
     /// Problems that do not stop the hub but an operator should fix (a calendar running out).
     public let warnings: [ConfigurationError]
 
@@ -121,7 +123,8 @@ public struct PolicySet: Sendable {
         for name in files { digestInput.append(Data((texts[name]?.text ?? "").utf8)); digestInput.append(0) }
         return PolicySet(
             calendar: calendar, sla: sla, routing: routing, outcomes: outcomes, areas: areas, cumulativeHarm: cumulativeHarm, needToKnow: needToKnow,
-            version: SHA256.hash(data: digestInput).map { String(format: "%02x", $0) }.joined(), warnings: warnings)
+            version: SHA256.hash(data: digestInput).map { String(format: "%02x", $0) }.joined(),
+            files: texts.mapValues(\.text), warnings: warnings)
     }
 
     static func crossCheck(routing: RoutingPolicy, sla: SLAPolicy, agencies: [Agency], file: String) -> [ConfigurationError] {

@@ -59,7 +59,8 @@ public final class BatonHub: Sendable {
         self.verifier = JWSVerifier(registry: registry, maxPayloadBytes: configuration.maxPayloadBytes, clockSkew: configuration.clockSkew)
         let workflow = ItemWorkflow(policies: policies, registry: registry, identifiers: identifiers)
         self.workflow = workflow
-        let views = ItemViews(disclosure: Disclosure(registry: registry, policies: policies), policies: policies, registry: registry)
+        let disclosure = Disclosure(registry: registry, policies: policies)
+        let views = ItemViews(disclosure: disclosure, policies: policies, registry: registry)
         self.views = views
         let identity = IdentityService(model: identityPolicy.model, nicknames: identityPolicy.nicknames, identifiers: identifiers)
         self.identity = identity
@@ -67,7 +68,7 @@ public final class BatonHub: Sendable {
             cases: CaseIntake(
                 workflow: workflow, identity: identity,
                 router: MessageRouter(policy: policies.routing, agencies: Array(registry.agencies.values))),
-            replies: ReplyIntake(workflow: workflow), hubKey: hubKey, registry: registry)
+            replies: ReplyIntake(workflow: workflow), hubKey: hubKey, registry: registry, disclosure: disclosure)
         self.intake = IntakeService(
             verifier: verifier, store: store, pipeline: pipeline, clock: clock, clockSkew: configuration.clockSkew,
             metrics: metrics, logger: logger)
@@ -115,9 +116,16 @@ public final class BatonHub: Sendable {
         let hub = BatonHub(
             configuration: configuration, registry: registry, policies: policies, identityPolicy: identityPolicy, store: store, hubKey: hubKey,
             clock: clock, identifiers: identifiers, metrics: metrics, prometheus: prometheus, logger: logger)
+        // Every policy version the hub runs stays in the store, so a decision can be read with the rules that made it.
+        let files = JSONValue.object(JSONObject(policies.files.sorted { $0.key < $1.key }.map { .init(name: $0.key, value: .string($0.value)) }))
+        let version = policies.version
+        let loadedAt = clock.now()
         let started = ContinuousClock.now
         let records: Int
-        do { records = try await hub.identity.rebuild(from: store) } catch {
+        do {
+            try await store.write { try $0.apply(.policyVersion(version, at: loadedAt, files: files.serializedString())) }
+            records = try await hub.identity.rebuild(from: store)
+        } catch {
             try? await store.close()
             throw error
         }

@@ -213,6 +213,13 @@ public protocol StoreReader {
     func items(about person: PersonID) throws -> [Item]
     /// Items about `person` created at or after `since`.
     func items(about person: PersonID, createdSince since: Date) throws -> [Item]
+
+    // Disclosure decisions and policy versions.
+
+    /// The need-to-know decision recorded when `item` was made: the policy version and the record (JSON).
+    func disclosure(of item: ItemID) throws -> (policyVersion: String, decidedAt: Date, record: String)?
+    /// The policy files (JSON: name → text) of a version the hub has run.
+    func policyFiles(version: String) throws -> String?
 }
 
 /// A change the hub makes to what it holds. Every write is an insert or an update of derived
@@ -237,6 +244,10 @@ public enum StoreWrite: Sendable {
     case merge(PersonMerge)
     /// Moves the merge's mentions back and marks it undone.
     case unmerge(PersonMerge)
+    /// The need-to-know decision for an item (JSON), made with `policyVersion`.
+    case disclosure(item: ItemID, policyVersion: String, at: Date, record: String)
+    /// A policy version the hub runs, with its files (JSON); kept once.
+    case policyVersion(String, at: Date, files: String)
     /// Sets (or, with a nil value, clears) what the hub knows of a person.
     case fact(person: PersonID, name: String, value: String?, at: Date, messageSequence: Int64)
 }

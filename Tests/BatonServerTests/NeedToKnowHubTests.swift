@@ -3,6 +3,7 @@ import BatonServer
 import BatonSigning
 import Foundation
 import HummingbirdTesting
+import Synchronization
 import Testing
 
 /// The need-to-know policy on the read paths, over HTTP with real signatures.
@@ -78,6 +79,44 @@ struct NeedToKnowHubTests {
             for view in views {
                 for secret in secrets { #expect(!view.contains(secret), "a read path leaks \(secret)") }
             }
+        }
+    }
+
+    @Test("each item's decision is recorded with its policy version; a loosened policy applies to new items, not to items already made")
+    func recordedDecisions() async throws {
+        let hub = try TestHub()
+        let sections: [JSONValue] = [
+            ["label": "incident.occurred", "content": ["childPresent": true]],
+            ["label": "police.incident", "content": ["text": "Officers attended an altercation."]],
+        ]
+        let first = Mutex<String?>(nil)
+        try await hub.run { baton, client in
+            let receipt = try await client.accepted(try hub.notification { $0["sections"] = .array(sections) })
+            let item = try #require(receipt.objects("items").first { $0.string("recipient") == "school-test" }?.string("itemId"))
+            first.withLock { $0 = item }
+            let stored = try await baton.store.read { try $0.disclosure(of: ItemID(rawValue: item)!) }
+            let record = try #require(stored.flatMap { try? StrictJSON.parse($0.record).objectValue })
+            #expect(stored?.policyVersion == baton.policies.version)
+            let decisions = record.objects("sections")
+            #expect(decisions.first { $0.string("label") == "incident.occurred" }?.string("rule") == "encompass-school-minimum")
+            #expect(decisions.first { $0.string("label") == "police.incident" }?.string("rule") == "default-deny")
+            #expect(record.string("consent", "basis") == "legal-duty")
+            let files = try await baton.store.read { try $0.policyFiles(version: baton.policies.version) }
+            #expect(files?.contains("need-to-know.yaml") == true)
+        }
+        // The partnership loosens the policy: schools now see the police account of an Encompass incident.
+        let rules = hub.folder.appendingPathComponent("policies/need-to-know.yaml")
+        try (try String(contentsOf: rules, encoding: .utf8))
+            .replacingOccurrences(of: "labels: [incident.occurred, support.advice]", with: "labels: [incident.occurred, support.advice, police.incident]")
+            .write(to: rules, atomically: true, encoding: .utf8)
+        try await hub.run { baton, client in
+            let old = try await client.readJSON("/v1/items/\(try #require(first.withLock { $0 }))", as: "school-test", hub: hub)
+            #expect(old["content"]?.objectValue?.objects("sections").map { $0.string("label") } == ["incident.occurred"])
+            #expect(old["content"]?.objectValue?.objects("withheld").first?.string("reason") == "The need-to-know policy in force when this item was made did not permit this section.")
+            let receipt = try await client.accepted(try hub.notification { $0["sections"] = .array(sections) })
+            let item = try #require(receipt.objects("items").first { $0.string("recipient") == "school-test" }?.string("itemId"))
+            let new = try await client.readJSON("/v1/items/\(item)", as: "school-test", hub: hub)
+            #expect(Set(new["content"]?.objectValue?.objects("sections").compactMap { $0.string("label") } ?? []) == ["incident.occurred", "police.incident"])
         }
     }
 }

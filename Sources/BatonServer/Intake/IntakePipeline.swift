@@ -16,6 +16,7 @@ struct IntakePipeline: Sendable {
     let replies: ReplyIntake
     let hubKey: HubKey
     let registry: AgencyRegistry
+    let disclosure: Disclosure
 
     /// Called once the store has answered for `message`: index entries of a message that did not
     /// commit are taken out.
@@ -58,6 +59,12 @@ struct IntakePipeline: Sendable {
             summary["subjects"] = .array(result.links.filter { $0.role == "subject" }.map {
                 ["ref": .string($0.ref), "person": .string($0.person.rawValue), "match": .string($0.match.rawValue)]
             })
+            // The need-to-know decision for each item this message made, recorded with the policy version.
+            for item in transaction.created where item.messageSequence == sequence {
+                try transaction.apply(.disclosure(
+                    item: item.id, policyVersion: disclosure.policies.version, at: now,
+                    record: JSONValue.object(disclosure.record(of: message, for: item)).serializedString()))
+            }
             if !result.warnings.isEmpty {
                 summary["warnings"] = .array(result.warnings.map { ["pointer": .string($0.pointer), "problem": .string($0.problem)] })
             }

@@ -66,7 +66,8 @@ struct ItemRoutes {
                 item = try workflow.apply(.delivered(channel: .pull), to: item, at: now, in: transaction)
             }
             let message = try transaction.message(sequence: item.messageSequence)
-            return views.recipientView(item, message: message, history: try transaction.history(of: item.id), at: now)
+            let recorded = try transaction.disclosure(of: item.id).flatMap { Disclosure.shownLabels($0.record) }
+            return views.recipientView(item, message: message, history: try transaction.history(of: item.id), at: now, recorded: recorded)
         }
         guard let view else { throw Problem(.notFound, "No item with this id is visible to your agency.") }
         return .json(.object(view))

@@ -41,4 +41,38 @@ struct Disclosure: Sendable {
     func hiddenPersons(of message: Message, from reader: AgencyID) -> Set<String> {
         registry.agency(reader)?.type == .socialCare ? [] : Set(message.doNotInform)
     }
+
+    /// The decision record kept for an item when it is made: each section's decision and the rule
+    /// behind it, the lawful basis, who else is withheld, and the policy version (auditors read it
+    /// whole; recipients see only counts and reasons).
+    func record(of message: Message, for item: Item) -> JSONObject {
+        var record: JSONObject = [
+            "policyVersion": .string(policies.version),
+            "recipient": .string(item.recipient.rawValue), "purpose": .string(item.purpose),
+            "sections": .array(sections(of: message, for: item).map { decision in
+                [
+                    "label": .string(decision.label), "shown": .bool(decision.shown),
+                    "rule": .string(decision.rule ?? "default-deny"), "reason": .string(decision.reason),
+                ]
+            }),
+            "personsWithheld": .array(hiddenPersons(of: message, from: item.recipient).sorted().map(JSONValue.string)),
+            "referrerShown": .bool(showsReferrer(of: message, to: item.recipient)),
+        ]
+        if let consent = message.consent {
+            var consentObject: JSONObject = ["status": .string(consent.status.rawValue), "basis": .string(consent.basis.rawValue)]
+            if let reason = consent.reasonNotSought { consentObject["reasonNotSought"] = .string(reason) }
+            record["consent"] = .object(consentObject)
+        }
+        return record
+    }
+
+    /// The labels a stored decision record shows.
+    static func shownLabels(_ record: String) -> Set<String>? {
+        guard let sections = (try? StrictJSON.parse(record))?.objectValue?["sections"]?.arrayValue else { return nil }
+        return Set(sections.compactMap { $0.objectValue }.filter { $0["shown"] == .bool(true) }.compactMap { $0["label"]?.stringValue })
+    }
+
+    /// Reason for a section the current policy would show but the decision recorded when the item
+    /// was made did not: a loosened policy applies to new items, a tightened one at once.
+    static let withheldWhenMade = "The need-to-know policy in force when this item was made did not permit this section."
 }

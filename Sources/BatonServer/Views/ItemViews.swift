@@ -45,7 +45,11 @@ struct ItemViews: Sendable {
 
     /// The item as its recipient reads it: state, deadlines, history and the message content it
     /// may see.
-    func recipientView(_ item: Item, message: StoredMessage?, history: [ItemHistoryEntry], at now: Date) -> JSONObject {
+    /// `recorded` is the set of labels the decision recorded when the item was made shows (nil when
+    /// none was recorded); a section is shown only if that and the current policy both allow it.
+    func recipientView(
+        _ item: Item, message: StoredMessage?, history: [ItemHistoryEntry], at now: Date, recorded: Set<String>? = nil
+    ) -> JSONObject {
         var object = summary(item, at: now)
         object["deadlines"] = .array(item.state.deadlines.map(deadlineJSON))
         stateDetails(item, into: &object)
@@ -54,7 +58,7 @@ struct ItemViews: Sendable {
         }
         object["history"] = .array(history.map(historyJSON))
         if let message, item.showsMessageContent, let parsed = Self.parse(message) {
-            object["content"] = .object(content(of: parsed, stored: message, for: item))
+            object["content"] = .object(content(of: parsed, stored: message, for: item, recorded: recorded))
         }
         return object
     }
@@ -75,7 +79,7 @@ struct ItemViews: Sendable {
     }
 
     /// What of the message the item's recipient may see.
-    func content(of message: Message, stored: StoredMessage, for item: Item) -> JSONObject {
+    func content(of message: Message, stored: StoredMessage, for item: Item, recorded: Set<String>? = nil) -> JSONObject {
         var object = JSONObject()
         let reader = item.recipient
         var referrer: JSONObject = ["agency": .string(message.from.agency.rawValue)]
@@ -121,7 +125,10 @@ struct ItemViews: Sendable {
             if !consent.purposes.isEmpty { consentObject["purposes"] = .array(consent.purposes.map(JSONValue.string)) }
             object["consent"] = .object(consentObject)
         }
-        let decisions = disclosure.sections(of: message, for: item)
+        let decisions = disclosure.sections(of: message, for: item).map { decision in
+            guard decision.shown, let recorded, !recorded.contains(decision.label) else { return decision }
+            return Disclosure.SectionDecision(label: decision.label, shown: false, rule: "recorded-decision", reason: Disclosure.withheldWhenMade)
+        }
         let shown = Set(decisions.filter(\.shown).map(\.label))
         object["sections"] = .array(message.sections.filter { shown.contains($0.label) }.map {
             ["label": .string($0.label), "content": .object($0.content)]

@@ -65,7 +65,8 @@ public struct DeliveryWorker: Sendable {
             let body: String? = try await store.read { reader in
                 guard let item = try reader.item(delivery.itemID) else { return nil }
                 let message = try reader.message(sequence: item.messageSequence)
-                let view = views.recipientView(item, message: message, history: try reader.history(of: item.id), at: now)
+                let recorded = try reader.disclosure(of: item.id).flatMap { Disclosure.shownLabels($0.record) }
+                let view = views.recipientView(item, message: message, history: try reader.history(of: item.id), at: now, recorded: recorded)
                 let payload: JSONValue = [
                     "deliveryId": .string(delivery.id), "reason": .string(delivery.reason), "sentAt": .string(RFC3339.format(now)),
                     "item": .object(view),

@@ -197,6 +197,25 @@ enum SQLiteSchema {
                 )
                 """)
         }
+        migrator.registerMigration("4-disclosure") { db in
+            // What each item's recipient may see of its message, as decided when the item was made,
+            // with the policy version that decided it; and every policy version the hub has run.
+            try db.execute(sql: """
+                CREATE TABLE disclosure_decision (
+                    item_id        TEXT    PRIMARY KEY,
+                    policy_version TEXT    NOT NULL,
+                    decided_at     INTEGER NOT NULL,
+                    body           TEXT    NOT NULL
+                )
+                """)
+            try db.execute(sql: """
+                CREATE TABLE policy_version (
+                    version   TEXT    PRIMARY KEY,
+                    loaded_at INTEGER NOT NULL,
+                    files     TEXT    NOT NULL
+                )
+                """)
+        }
         return migrator
     }
 }

@@ -343,6 +343,15 @@ struct SQLiteTransaction: StoreTransaction {
         return try String.fetchAll(statement, arguments: [person.rawValue, since.storeMilliseconds]).map(Self.decodeItem)
     }
 
+    func disclosure(of item: ItemID) throws -> (policyVersion: String, decidedAt: Date, record: String)? {
+        let statement = try db.cachedStatement(sql: "SELECT policy_version, decided_at, body FROM disclosure_decision WHERE item_id = ?")
+        return try Row.fetchOne(statement, arguments: [item.rawValue]).map { ($0[0], Date(storeMilliseconds: $0[1]), $0[2]) }
+    }
+
+    func policyFiles(version: String) throws -> String? {
+        try String.fetchOne(db.cachedStatement(sql: "SELECT files FROM policy_version WHERE version = ?"), arguments: [version])
+    }
+
     /// Sets an item's subject people from its subject refs through the mentions (after mentions moved).
     func recomputeSubjects(of itemIDs: [String]) throws {
         let delete = try db.cachedStatement(sql: "DELETE FROM item_subject WHERE item_id = ?")
@@ -464,6 +473,16 @@ struct SQLiteTransaction: StoreTransaction {
             ])
             try db.cachedStatement(sql: "INSERT INTO person_merge (id, survivor_id, merged_id, at, body) VALUES (?, ?, ?, ?, ?)").execute(arguments: [
                 merge.id, merge.survivor.rawValue, merge.merged.rawValue, merge.at.storeMilliseconds, try Self.encode(merge),
+            ])
+
+        case .disclosure(let item, let version, let at, let record):
+            try db.cachedStatement(sql: """
+                INSERT OR REPLACE INTO disclosure_decision (item_id, policy_version, decided_at, body) VALUES (?, ?, ?, ?)
+                """).execute(arguments: [item.rawValue, version, at.storeMilliseconds, record])
+
+        case .policyVersion(let version, let at, let files):
+            try db.cachedStatement(sql: "INSERT OR IGNORE INTO policy_version (version, loaded_at, files) VALUES (?, ?, ?)").execute(arguments: [
+                version, at.storeMilliseconds, files,
             ])
 
         case .unmerge(let merge):
