@@ -14,16 +14,17 @@ struct DemoCommand: AsyncParsableCommand {
         commandName: "demo",
         abstract: "Run a hub with the sample agencies and feed it synthetic traffic.",
         discussion: """
-            Starts the hub on a SQLite file (a temporary one unless --database is given) with the sample
-            agencies in ./agencies and the policies in ./policies, then signs and submits realistic,
-            entirely fictional referrals and notifications with the demo keys in ./demo/keys, over HTTP,
-            as the agencies' systems would. Meanwhile the agencies work their inboxes: they fetch their
-            items, acknowledge, decide, put some on hold, record outcomes and sign them off, reject a
-            few and leave some untouched so that deadlines pass and escalations climb. Run it from the
-            repository root. Ctrl-C stops it.
+            Starts the hub on a SQLite file (a temporary one unless --database is given)
+            with the sample agencies in ./agencies and the policies in ./policies, then
+            signs and submits realistic, entirely fictional referrals and notifications
+            with the demo keys in ./demo/keys, over HTTP, as the agencies' systems
+            would. Meanwhile the agencies work their inboxes: they fetch their items,
+            acknowledge, decide, put some on hold, record outcomes and sign them off,
+            reject a few and leave some untouched so that deadlines pass and escalations
+            climb. Run it from the repository root. Ctrl-C stops it.
 
-            The demo keys are for this demo only: they are public in the repository, so a real hub
-            must never register them.
+            The demo keys are for this demo only: they are public in the repository, so
+            a real hub must never register them.
 
             Examples:
               swift run baton demo

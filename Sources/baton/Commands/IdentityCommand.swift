@@ -14,14 +14,16 @@ struct IdentityCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Re-estimate the Fellegi–Sunter parameters from the hub's own records, as Splink does.",
             discussion: """
-                Reads every linked mention's normalised record from the database, estimates u (how
-                often each field agrees by chance) from random pairs, m (how often it agrees for the
-                same person) by expectation–maximisation over pairs that share a date of birth and
-                pairs that share a surname and initial, and the prior. Keeps the thresholds of the
-                current model. Prints the new identity.yaml, or writes it with --output; review it
-                (`git diff`) and restart the hub to use it.
+                Reads every linked mention's normalised record from the database, estimates
+                u (how often each field agrees by chance) from random pairs, m (how often it
+                agrees for the same person) by expectation–maximisation over pairs that
+                share a date of birth and pairs that share a surname and initial, and the
+                prior. Keeps the thresholds of the current model. Prints the new
+                identity.yaml, or writes it with --output; review it (`git diff`) and
+                restart the hub to use it.
 
-                Stop the hub first, or point --database at a backup: the estimate reads a snapshot.
+                Stop the hub first, or point --database at a backup: the estimate reads a
+                snapshot.
 
                 Example:
                   baton identity estimate --database baton.sqlite --policies ./policies --output policies/identity.yaml

@@ -16,9 +16,10 @@ struct KeysCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Generate a signing key pair for your agency.",
             discussion: """
-                Writes the PRIVATE key as a JWK file readable only by you (mode 0600) and prints the
-                public entry to add under 'keys:' in your agency's registry file (agencies/<id>.yaml).
-                Send only that public entry to the hub operator; the private key never leaves your system.
+                Writes the PRIVATE key as a JWK file readable only by you (mode 0600) and
+                prints the public entry to add under 'keys:' in your agency's registry file
+                (agencies/<id>.yaml). Send only that public entry to the hub operator; the
+                private key never leaves your system.
 
                 Example:
                   baton keys generate --agency police-northmoor --kid nmp-2026-2 --out nmp-2026-2.jwk

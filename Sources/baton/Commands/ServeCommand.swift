@@ -103,9 +103,10 @@ struct ServeCommand: AsyncParsableCommand {
         commandName: "serve",
         abstract: "Run the hub.",
         discussion: """
-            Loads the agency registry (stopping with every problem listed if any file is wrong), opens
-            the SQLite database (creating it if needed) and the hub's signing key (creating it on first
-            start), then serves the API until SIGTERM or SIGINT, finishing requests in flight first.
+            Loads the agency registry (stopping with every problem listed if any file is
+            wrong), opens the SQLite database (creating it if needed) and the hub's
+            signing key (creating it on first start), then serves the API until SIGTERM
+            or SIGINT, finishing requests in flight first.
 
             Example:
               baton serve --host 127.0.0.1 --port 8080 --agencies ./agencies --policies ./policies --database ./baton.sqlite

@@ -8,8 +8,9 @@ struct SignCommand: AsyncParsableCommand {
         commandName: "sign",
         abstract: "Sign a message payload (JSON) as a compact JWS.",
         discussion: """
-            The header is {"alg": <key's algorithm>, "kid": "<agency-id>/<key-id>", "typ": "baton-message"}.
-            The JWS is written to standard output (with no trailing newline unless it is a terminal).
+            The header is {"alg": <key's algorithm>, "kid": "<agency-id>/<key-id>",
+            "typ": "baton-message"}. The JWS is written to standard output (with no
+            trailing newline unless it is a terminal).
 
             Example:
               baton sign --key nmp-2026-1.jwk --stamp referral.json > referral.jws
@@ -41,8 +42,9 @@ struct TokenCommand: AsyncParsableCommand {
         commandName: "token",
         abstract: "Make a bearer token (JWT) for reading from the hub.",
         discussion: """
-            Claims: iss = your agency id, aud = "baton", iat = now, exp = now + lifetime (at most 300 s),
-            jti = a random id. Header typ is "JWT", so a token is never accepted as a message.
+            Claims: iss = your agency id, aud = "baton", iat = now, exp = now + lifetime
+            (at most 300 s), jti = a random id. Header typ is "JWT", so a token is never
+            accepted as a message.
 
             Example:
               curl -sS -H "Authorization: Bearer $(baton token --key nmp-2026-1.jwk)" \\

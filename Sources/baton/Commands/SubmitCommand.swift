@@ -8,12 +8,14 @@ struct SubmitCommand: AsyncParsableCommand {
         commandName: "submit",
         abstract: "Sign a message, send it to the hub, and verify the receipt.",
         discussion: """
-            Signs the payload with your key (or sends an already-signed JWS with --signed), POSTs it to
-            <hub>/v1/messages, then checks the hub's receipt against the hub's published keys
-            (/.well-known/jwks.json) and that it covers exactly the bytes sent. Prints the hub's answer.
-            Exit status: 0 receipted, 1 refused (the problem is printed), 2 usage error.
+            Signs the payload with your key (or sends an already-signed JWS with
+            --signed), POSTs it to <hub>/v1/messages, then checks the hub's receipt
+            against the hub's published keys (/.well-known/jwks.json) and that it covers
+            exactly the bytes sent. Prints the hub's answer. Exit status: 0 receipted, 1
+            refused (the problem is printed), 2 usage error.
 
-            Resending the identical JWS is safe: the hub answers 200 with the original receipt.
+            Resending the identical JWS is safe: the hub answers 200 with the original
+            receipt.
 
             Example:
               baton submit --hub http://127.0.0.1:8080 --key nmp-2026-1.jwk --stamp referral.json
@@ -66,7 +68,8 @@ struct StatusCommand: AsyncParsableCommand {
         commandName: "status",
         abstract: "Ask the hub what became of a message your agency sent.",
         discussion: """
-            Reads GET <hub>/v1/messages/<messageId> with a fresh bearer token signed by your key.
+            Reads GET <hub>/v1/messages/<messageId> with a fresh bearer token signed by
+            your key.
 
             Example:
               baton status --hub http://127.0.0.1:8080 --key nmp-2026-1.jwk 3f1e9a52-7c41-4f0e-9f55-2b8e6f0d7a11
