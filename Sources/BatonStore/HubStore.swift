@@ -211,6 +211,8 @@ public protocol StoreReader {
     func eventCount(person: PersonID, events: [String], since: Date) throws -> Int
     /// Items about `person` (open and closed), oldest first.
     func items(about person: PersonID) throws -> [Item]
+    /// Open items about `person` with `purpose`, oldest first.
+    func openItems(about person: PersonID, purpose: String) throws -> [Item]
     /// Items about `person` created at or after `since`.
     func items(about person: PersonID, createdSince since: Date) throws -> [Item]
 

@@ -110,6 +110,11 @@ struct IdentityResolutionTests {
                 "ref": "c1", "givenName": "Riley", "familyName": "Moss", "dateOfBirth": "2013-02-02", "sex": "female", "address": .object(home),
             ]]))
             #expect(second.objects("subjects").first?.string("match") == "review")
+            // Nothing waits unseen: the MASH has a notice with deadlines until the review is decided.
+            let notice = try #require(second.objects("items").first { $0.string("purpose") == "identity-review" })
+            #expect(notice.string("recipient") == "mash-test")
+            #expect(notice.string("dueAt") != nil)
+            let noticeID = try #require(notice.string("itemId"))
             let original = try #require(subjectPerson(first))
             let standing = try #require(subjectPerson(second))
             #expect(original != standing)
@@ -143,6 +148,9 @@ struct IdentityResolutionTests {
             let decision = try #require(decided.json?.objectValue)
             #expect(decision.string("status") == "same")
             #expect(decision.string("decidedBy", "name") == "Jo Rowntree")
+            let resolved = try await client.readJSON("/v1/items/\(noticeID)", as: "mash-test", hub: hub)
+            #expect(resolved.string("status") == "completed")
+            #expect(resolved.string("closed", "reason")?.contains("the same person") == true)
             let mergeID = try #require(decision.string("merge"))
             let again = try await client.post("/v1/identity/reviews/\(reviewID)/decision", as: "mash-test", hub: hub, [
                 "decision": "different", "reason": "Second thoughts.", "decidedBy": ["name": "Jo Rowntree"],

@@ -73,8 +73,13 @@ public enum SystemPurpose {
     /// Two people's records were wrongly linked and have been separated: the MASH checks what was
     /// shared because of the link.
     public static let identityCorrection = "identity-correction"
+    /// An uncertain identity match waiting in the review queue: a notice to the MASH with
+    /// deadlines and escalation, resolved when someone decides the review.
+    public static let identityReview = "identity-review"
 
-    public static let all: Set<String> = [triage, escalationNotice, outcomeFeedback, disagreement, cumulativeHarm, identityCorrection]
+    public static let all: Set<String> = [
+        triage, escalationNotice, outcomeFeedback, disagreement, cumulativeHarm, identityCorrection, identityReview,
+    ]
 }
 
 /// The rules an item was created under, copied onto it so that later policy changes do not

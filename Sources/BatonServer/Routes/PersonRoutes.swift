@@ -132,6 +132,7 @@ struct PersonRoutes {
         let now = hub.clock.now()
         let identity = hub.identity
         let views = self.views
+        let workflow = hub.workflow
         let (review, merge): (IdentityReview, PersonMerge?) = try await hub.store.write { transaction in
             guard var review = try transaction.review(id) else { throw Problem(.notFound, "No review with this id.") }
             guard review.status == .open else {
@@ -152,6 +153,12 @@ struct PersonRoutes {
                 }
             }
             try transaction.apply(.updateReview(review))
+            // The review's notice in the MASH's inbox is done (after a merge it is about the survivor).
+            let about = try identity.livePerson(review.person, in: transaction) ?? review.person
+            for notice in try transaction.openItems(about: about, purpose: SystemPurpose.identityReview) where notice.details["review"] == review.id {
+                let decided = review.status == .same ? "the same person; the records were merged" : "two different people"
+                try workflow.apply(.resolved(reason: "Review decided: \(decided) (see the review for who and why)."), to: notice, at: now, in: transaction)
+            }
             return (review, merge)
         }
         if let merge { identity.applied(merge) }

@@ -34,6 +34,7 @@ struct CaseIntake: Sendable {
         var links: [MentionLink] = []
         var warnings: [ValidationProblem] = []
         var records: [String: MatchRecord] = [:]
+        var reviews: [(IdentityReview, String)] = []
         for (role, list, field) in [("subject", message.subjects, "subjects"), ("person", message.persons, "persons")] {
             for (position, mention) in list.enumerated() {
                 let linked = try identity.link(
@@ -43,6 +44,7 @@ struct CaseIntake: Sendable {
                 links.append(linked.link)
                 warnings += linked.warnings
                 records[mention.ref] = linked.record
+                reviews += linked.review.map { [($0, mention.ref)] } ?? []
             }
         }
         let personByRef = Dictionary(uniqueKeysWithValues: links.map { ($0.ref, $0.person) })
@@ -96,7 +98,17 @@ struct CaseIntake: Sendable {
                 feedbackTo: message.kind == .referral ? message.from.agency : nil, deadlineClass: "triage", details: details),
                 at: now, in: transaction))
         }
-        // 5. Cumulative harm: counters over each child's chronology that pass their threshold alert
+        // 5. Nothing waits unseen: each uncertain match is a notice to the MASH with deadlines and
+        //    escalation, resolved when the review is decided.
+        for (review, ref) in reviews {
+            items.append(try workflow.create(NewItem(
+                messageSequence: sequence, messageSender: message.from.agency, messageId: message.messageId,
+                recipient: policies.routing.triage, purpose: SystemPurpose.identityReview, kind: .notice, subjects: [ref],
+                subjectPersons: [review.person], origin: "review:\(review.id)", deadlineClass: "identity-review",
+                details: ["review": review.id, "person": review.person.rawValue, "candidate": review.candidate.rawValue]),
+                at: now, in: transaction))
+        }
+        // 6. Cumulative harm: counters over each child's chronology that pass their threshold alert
         //    the MASH.
         for mention in message.subjects {
             guard let person = personByRef[mention.ref] else { continue }
@@ -121,8 +133,7 @@ struct CaseIntake: Sendable {
             let count = try transaction.eventCount(person: person, events: counter.events, since: since)
             guard count >= alert.atLeast else { continue }
             if openAlerts == nil {
-                openAlerts = Set(try transaction.items(about: person).filter { $0.purpose == SystemPurpose.cumulativeHarm && $0.isOpen }
-                    .compactMap { $0.details["counter"] })
+                openAlerts = Set(try transaction.openItems(about: person, purpose: SystemPurpose.cumulativeHarm).compactMap { $0.details["counter"] })
             }
             guard !(openAlerts?.contains(counter.name) ?? false) else { continue }
             openAlerts?.insert(counter.name)

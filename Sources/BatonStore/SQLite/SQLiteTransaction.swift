@@ -335,6 +335,14 @@ struct SQLiteTransaction: StoreTransaction {
         return try String.fetchAll(statement, arguments: [person.rawValue]).map(Self.decodeItem)
     }
 
+    func openItems(about person: PersonID, purpose: String) throws -> [Item] {
+        let statement = try db.cachedStatement(sql: """
+            SELECT i.body FROM item_subject s JOIN item i ON i.id = s.item_id WHERE s.person_id = ? AND i.purpose = ? AND i.is_open = 1
+            ORDER BY i.created_at, i.id
+            """)
+        return try String.fetchAll(statement, arguments: [person.rawValue, purpose]).map(Self.decodeItem)
+    }
+
     func items(about person: PersonID, createdSince since: Date) throws -> [Item] {
         let statement = try db.cachedStatement(sql: """
             SELECT i.body FROM item_subject s JOIN item i ON i.id = s.item_id WHERE s.person_id = ? AND i.created_at >= ?
