@@ -2,8 +2,8 @@ import BatonCore
 import Foundation
 import Yams
 
-/// Fixtures for the need-to-know policy (`policies/tests/*.yaml`): a recipient, a purpose, what the
-/// message is (kind, sender, risk, consent) and its section labels, and which of them the
+/// Fixtures for the need-to-know policy (`policies/tests/*.yaml`): a recipient (and optionally the
+/// role of the person reading), a purpose, what the message is (kind, sender, risk, consent) and its section labels, and which of them the
 /// recipient must see. `baton policy test` runs them, and so does the test suite for the shipped
 /// ones, so a change to need-to-know.yaml that changes a decision is caught before it is deployed.
 ///
@@ -51,7 +51,7 @@ public struct NeedToKnowFixture: Sendable {
         return failure.shownWrongly.isEmpty && failure.withheldWrongly.isEmpty ? nil : failure
     }
 
-    static let fields: Set<String> = ["name", "recipient", "purpose", "kind", "sender", "risk", "consent", "sections", "visible"]
+    static let fields: Set<String> = ["name", "recipient", "purpose", "kind", "sender", "risk", "consent", "role", "sections", "visible"]
 
     /// Reads every `*.yaml` in `directory`; the agencies give recipients' and senders' types.
     public static func load(directory: String, agencies: [Agency]) throws(ConfigurationErrors) -> [NeedToKnowFixture] {
@@ -114,7 +114,8 @@ public struct NeedToKnowFixture: Sendable {
                 }
                 let request = NeedToKnowPolicy.Request(
                     recipient: recipient.id, recipientType: recipient.type, purpose: purpose, kind: kind, senderType: sender.type,
-                    risk: reader.vocabulary(entry, "risk", as: RiskLevel.self)?.first, consent: consent)
+                    risk: reader.vocabulary(entry, "risk", as: RiskLevel.self)?.first, consent: consent,
+                    role: reader.vocabulary(entry, "role", as: StaffRole.self)?.first)
                 fixtures.append(NeedToKnowFixture(
                     name: title, file: path, line: entry.line, request: request, sections: sections, visible: Set(visible)))
             }

@@ -81,6 +81,8 @@ public struct NeedToKnowPolicy: Sendable {
         public var riskAtLeast: RiskLevel?
         public var consent: Set<ConsentStatus>?
         public var bases: Set<LawfulBasis>?
+        /// The reader's role (forbid rules only: roles narrow what an agency's items show).
+        public var roles: Set<StaffRole>?
         public var line: Int?
 
         /// Whether the rule's conditions (all but the labels) hold for `request`.
@@ -99,6 +101,9 @@ public struct NeedToKnowPolicy: Sendable {
             if let bases {
                 guard let basis = request.consent?.basis, bases.contains(basis) else { return false }
             }
+            if let roles {
+                guard let role = request.role, roles.contains(role) else { return false }
+            }
             return true
         }
     }
@@ -113,10 +118,13 @@ public struct NeedToKnowPolicy: Sendable {
         public var senderType: AgencyType
         public var risk: RiskLevel?
         public var consent: Consent?
+        /// The role of the person reading, when a person reads; nil when the decision is made for
+        /// the agency (as when the item is made, or pushed to the agency's system).
+        public var role: StaffRole?
 
         public init(
             recipient: AgencyID, recipientType: AgencyType, purpose: String, kind: MessageKind, senderType: AgencyType,
-            risk: RiskLevel? = nil, consent: Consent? = nil
+            risk: RiskLevel? = nil, consent: Consent? = nil, role: StaffRole? = nil
         ) {
             self.recipient = recipient
             self.recipientType = recipientType
@@ -125,6 +133,7 @@ public struct NeedToKnowPolicy: Sendable {
             self.senderType = senderType
             self.risk = risk
             self.consent = consent
+            self.role = role
         }
     }
 
@@ -189,7 +198,9 @@ public struct NeedToKnowPolicy: Sendable {
     }
 
     public static let ruleFields: Set<String> = ["id", "description", "effect", "labels", "when"]
-    public static let conditionFields: Set<String> = ["recipientType", "recipient", "purpose", "kind", "senderType", "riskAtLeast", "consent", "basis"]
+    public static let conditionFields: Set<String> = [
+        "recipientType", "recipient", "purpose", "kind", "senderType", "riskAtLeast", "consent", "basis", "role",
+    ]
 
     static func read(_ root: YAMLReader.Mapping, _ reader: inout YAMLReader, vocabulary: LabelVocabulary) -> NeedToKnowPolicy {
         var policy = NeedToKnowPolicy(vocabulary: vocabulary)
@@ -238,6 +249,11 @@ public struct NeedToKnowPolicy: Sendable {
                 rule.riskAtLeast = reader.vocabulary(when, "riskAtLeast", as: RiskLevel.self)?.first
                 rule.consent = reader.vocabulary(when, "consent", as: ConsentStatus.self).map(Set.init)
                 rule.bases = reader.vocabulary(when, "basis", as: LawfulBasis.self).map(Set.init)
+                rule.roles = reader.vocabulary(when, "role", as: StaffRole.self).map(Set.init)
+                if rule.roles != nil, effect == .permit {
+                    reader.report(when["role"]?.mark?.line, when.path("role"),
+                        "a role can only narrow what an agency's items show, so it may only be a condition of a forbid rule (an item's decision is made for its agency when the item is made)")
+                }
             }
             policy.rules.append(rule)
         }
@@ -274,7 +290,7 @@ public struct NeedToKnowPolicy: Sendable {
 extension NeedToKnowPolicy.Rule {
     var isUnconditional: Bool {
         recipientTypes == nil && recipients == nil && purposes == nil && kinds == nil && senderTypes == nil && riskAtLeast == nil
-            && consent == nil && bases == nil
+            && consent == nil && bases == nil && roles == nil
     }
 }
 

@@ -16,6 +16,7 @@ import Yams
 /// | `labels.yaml` | the section labels messages may carry, and what each holds |
 /// | `need-to-know.yaml` | which sections each recipient of an item may see (permit, forbid, default deny) |
 /// | `consent.yaml` | which item purposes each consent purpose covers |
+/// | `access.yaml` | which agencies may act in which role (auditor, administrator, ...) |
 ///
 /// Loading is all-or-nothing, like the agency registry: every problem in every file is reported
 /// with file, line and field, and a hub with a bad policy does not start.
@@ -31,6 +32,7 @@ public struct PolicySet: Sendable {
     public let areas: AreaPolicy
     public let cumulativeHarm: CumulativeHarmPolicy
     public let needToKnow: NeedToKnowPolicy
+    public let access: AccessPolicy
     /// SHA-256 over the files' bytes, in name order: the policy version recorded with decisions.
     public let version: String
     /// The files' texts by name, kept in the store under ``version``.
@@ -40,7 +42,7 @@ public struct PolicySet: Sendable {
 
     public static let files = [
         "calendar.yaml", "sla.yaml", "routing.yaml", "outcomes.yaml", "areas.yaml", "cumulative-harm.yaml", "labels.yaml", "need-to-know.yaml",
-        "consent.yaml",
+        "consent.yaml", "access.yaml",
     ]
 
     /// Loads and cross-checks the policy folder against the registered `agencies`. `now` is used
@@ -90,6 +92,7 @@ public struct PolicySet: Sendable {
         var vocabulary = LabelVocabulary()
         var needToKnow = NeedToKnowPolicy()
         var consentCovers: [String: Set<String>] = [:]
+        var access = AccessPolicy()
         document("calendar.yaml", fields: CalendarPolicy.fields) { calendar = CalendarPolicy.read($0, &$1) }
         document("sla.yaml", fields: ["classes"]) { sla = SLAPolicy.read($0, &$1) }
         document("routing.yaml", fields: ["triage", "purposes", "rules"]) { routing = RoutingPolicy.read($0, &$1) }
@@ -99,9 +102,11 @@ public struct PolicySet: Sendable {
         document("labels.yaml", fields: ["labels"]) { vocabulary = LabelVocabulary.read($0, &$1) }
         document("need-to-know.yaml", fields: ["rules"]) { needToKnow = NeedToKnowPolicy.read($0, &$1, vocabulary: vocabulary) }
         document("consent.yaml", fields: ["purposes"]) { consentCovers = ConsentPolicy.read($0, &$1) }
+        document("access.yaml", fields: ["roles"]) { access = AccessPolicy.read($0, &$1) }
         needToKnow.consentCovers = consentCovers
 
         var warnings: [ConfigurationError] = []
+        errors += access.crossCheck(agencies: Set(agencies.map(\.id)), file: texts["access.yaml"]?.path ?? "access.yaml")
         if let routing {
             errors += crossCheck(routing: routing, sla: sla, agencies: agencies, file: texts["routing.yaml"]?.path ?? "routing.yaml")
             errors += needToKnow.crossCheck(
@@ -123,7 +128,7 @@ public struct PolicySet: Sendable {
         for name in files { digestInput.append(Data((texts[name]?.text ?? "").utf8)); digestInput.append(0) }
         return PolicySet(
             calendar: calendar, sla: sla, routing: routing, outcomes: outcomes, areas: areas, cumulativeHarm: cumulativeHarm, needToKnow: needToKnow,
-            version: SHA256.hash(data: digestInput).map { String(format: "%02x", $0) }.joined(),
+            access: access, version: SHA256.hash(data: digestInput).map { String(format: "%02x", $0) }.joined(),
             files: texts.mapValues(\.text), warnings: warnings)
     }
 

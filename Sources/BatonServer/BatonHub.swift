@@ -26,21 +26,27 @@ public struct StartupProblem: Error, CustomStringConvertible {
 /// ```
 public final class BatonHub: Sendable {
     public let configuration: HubConfiguration
-    public let registry: AgencyRegistry
-    public let policies: PolicySet
     public let store: any HubStore
     public let hubKey: HubKey
     public let clock: any HubClock
-    public let verifier: JWSVerifier
     public let intake: IntakeService
     public let sweeper: DeadlineSweeper
     public let deliveries: DeliveryWorker
     public let metrics: HubMetrics
     public let prometheus: PrometheusCollectorRegistry
     public let logger: Logger
-    let workflow: ItemWorkflow
-    let views: ItemViews
     let identity: IdentityService
+    let identifiers: any IdentifierSource
+    /// The registry and policies in force; ``reload(trigger:)`` replaces them.
+    let rules: LiveRules
+    /// A digest of the identity model and nickname files the identity index was built with.
+    let identityFilesDigest: String
+
+    public var registry: AgencyRegistry { rules.current.registry }
+    public var policies: PolicySet { rules.current.policies }
+    public var verifier: JWSVerifier { rules.current.verifier }
+    var workflow: ItemWorkflow { rules.current.workflow }
+    var views: ItemViews { rules.current.views }
 
     public init(
         configuration: HubConfiguration, registry: AgencyRegistry, policies: PolicySet, identityPolicy: IdentityPolicy, store: any HubStore,
@@ -48,34 +54,25 @@ public final class BatonHub: Sendable {
         prometheus: PrometheusCollectorRegistry, httpClient: HTTPClient = .shared, logger: Logger
     ) {
         self.configuration = configuration
-        self.registry = registry
-        self.policies = policies
         self.store = store
         self.hubKey = hubKey
         self.clock = clock
         self.metrics = metrics
         self.prometheus = prometheus
         self.logger = logger
-        self.verifier = JWSVerifier(registry: registry, maxPayloadBytes: configuration.maxPayloadBytes, clockSkew: configuration.clockSkew)
-        let workflow = ItemWorkflow(policies: policies, registry: registry, identifiers: identifiers)
-        self.workflow = workflow
-        let disclosure = Disclosure(registry: registry, policies: policies)
-        let views = ItemViews(disclosure: disclosure, policies: policies, registry: registry)
-        self.views = views
+        self.identifiers = identifiers
         let identity = IdentityService(model: identityPolicy.model, nicknames: identityPolicy.nicknames, identifiers: identifiers)
         self.identity = identity
-        let pipeline = IntakePipeline(
-            cases: CaseIntake(
-                workflow: workflow, identity: identity,
-                router: MessageRouter(policy: policies.routing, agencies: Array(registry.agencies.values))),
-            replies: ReplyIntake(workflow: workflow), hubKey: hubKey, registry: registry, disclosure: disclosure)
+        self.identityFilesDigest = Self.identityFilesDigest(directory: configuration.policiesDirectory)
+        let rules = LiveRules(HubRules(
+            registry: registry, policies: policies, configuration: configuration, identity: identity, hubKey: hubKey, identifiers: identifiers,
+            loadedAt: clock.now()))
+        self.rules = rules
         self.intake = IntakeService(
-            verifier: verifier, store: store, pipeline: pipeline, clock: clock, clockSkew: configuration.clockSkew,
-            metrics: metrics, logger: logger)
-        self.sweeper = DeadlineSweeper(store: store, workflow: workflow, clock: clock, logger: logger, metrics: metrics)
+            rules: rules, store: store, clock: clock, clockSkew: configuration.clockSkew, metrics: metrics, logger: logger)
+        self.sweeper = DeadlineSweeper(store: store, rules: rules, clock: clock, logger: logger, metrics: metrics)
         self.deliveries = DeliveryWorker(
-            store: store, workflow: workflow, views: views, hubKey: hubKey, clock: clock, client: httpClient, logger: logger,
-            metrics: metrics)
+            store: store, rules: rules, hubKey: hubKey, clock: clock, client: httpClient, logger: logger, metrics: metrics)
     }
 
     /// Loads the registry and the policies (all-or-nothing), opens the SQLite store and the hub
@@ -84,16 +81,7 @@ public final class BatonHub: Sendable {
         configuration: HubConfiguration, clock: any HubClock = SystemClock(), identifiers: any IdentifierSource = TimeOrderedIdentifiers(),
         logger: Logger, prometheus: PrometheusCollectorRegistry = PrometheusCollectorRegistry()
     ) async throws -> BatonHub {
-        let registry: AgencyRegistry
-        do { registry = try AgencyRegistry.load(directory: configuration.agenciesDirectory) } catch {
-            throw StartupProblem(what: "the agency registry at \(configuration.agenciesDirectory)", errors: error)
-        }
-        let policies: PolicySet
-        do {
-            policies = try PolicySet.load(directory: configuration.policiesDirectory, agencies: Array(registry.agencies.values), now: clock.now())
-        } catch {
-            throw StartupProblem(what: "the policies at \(configuration.policiesDirectory)", errors: error)
-        }
+        let (registry, policies) = try loadRules(configuration: configuration, now: clock.now())
         let identityPolicy: IdentityPolicy
         do { identityPolicy = try IdentityPolicy.load(directory: configuration.policiesDirectory) } catch {
             throw StartupProblem(what: "the identity policy at \(configuration.policiesDirectory)", errors: error)
@@ -116,14 +104,10 @@ public final class BatonHub: Sendable {
         let hub = BatonHub(
             configuration: configuration, registry: registry, policies: policies, identityPolicy: identityPolicy, store: store, hubKey: hubKey,
             clock: clock, identifiers: identifiers, metrics: metrics, prometheus: prometheus, logger: logger)
-        // Every policy version the hub runs stays in the store, so a decision can be read with the rules that made it.
-        let files = JSONValue.object(JSONObject(policies.files.sorted { $0.key < $1.key }.map { .init(name: $0.key, value: .string($0.value)) }))
-        let version = policies.version
-        let loadedAt = clock.now()
         let started = ContinuousClock.now
         let records: Int
         do {
-            try await store.write { try $0.apply(.policyVersion(version, at: loadedAt, files: files.serializedString())) }
+            try await keep(policies, in: store, at: clock.now())
             records = try await hub.identity.rebuild(from: store)
         } catch {
             try? await store.close()
@@ -135,25 +119,70 @@ public final class BatonHub: Sendable {
         return hub
     }
 
-    /// The background work of a running hub: the deadline sweeper and push delivery.
+    /// The registry and the policies, loaded and checked together (all-or-nothing).
+    static func loadRules(configuration: HubConfiguration, now: Date) throws(StartupProblem) -> (AgencyRegistry, PolicySet) {
+        let registry: AgencyRegistry
+        do { registry = try AgencyRegistry.load(directory: configuration.agenciesDirectory) } catch {
+            throw StartupProblem(what: "the agency registry at \(configuration.agenciesDirectory)", errors: error)
+        }
+        do {
+            return (registry, try PolicySet.load(directory: configuration.policiesDirectory, agencies: Array(registry.agencies.values), now: now))
+        } catch {
+            throw StartupProblem(what: "the policies at \(configuration.policiesDirectory)", errors: error)
+        }
+    }
+
+    /// Every policy version the hub runs stays in the store, so a decision can be read with the
+    /// rules that made it.
+    static func keep(_ policies: PolicySet, in store: any HubStore, at now: Date) async throws {
+        let files = JSONValue.object(JSONObject(policies.files.sorted { $0.key < $1.key }.map { .init(name: $0.key, value: .string($0.value)) }))
+        let version = policies.version
+        try await store.write { try $0.apply(.policyVersion(version, at: now, files: files.serializedString())) }
+    }
+
+    static func identityFilesDigest(directory: String) -> String {
+        var data = Data()
+        for name in [IdentityPolicy.modelFile, IdentityPolicy.nicknamesFile] {
+            data.append(FileManager.default.contents(atPath: (directory as NSString).appendingPathComponent(name)) ?? Data())
+            data.append(0)
+        }
+        return Digest.sha256Hex(Array(data))
+    }
+
+    /// The background work of a running hub: the deadline sweeper, push delivery, and reloading
+    /// the registry and policies on SIGHUP.
     public func backgroundServices() -> [any Service] {
         guard configuration.runsBackgroundWork else { return [] }
         return [
             SweeperService(sweeper: sweeper, interval: configuration.sweepInterval, logger: logger),
             DeliveryService(worker: deliveries, interval: configuration.deliveryInterval, logger: logger),
+            ReloadOnHangup(hub: self),
         ]
     }
 
-    /// The agency a read request's bearer token authenticates.
+    /// The agency a read request's bearer token authenticates, and the role it reads in (which
+    /// `policies/access.yaml` must allow the agency).
     func authenticate(_ request: Request) throws -> BearerIdentity {
         guard let header = request.headers[.authorization] else { throw Problem(BearerTokenError.missing) }
         let parts = header.split(separator: " ", maxSplits: 1)
         guard parts.count == 2, parts[0].lowercased() == "bearer" else { throw Problem(BearerTokenError.missing) }
-        do {
-            return try verifier.verifyBearer(String(parts[1]).trimmed, at: clock.now())
-        } catch {
-            throw Problem(error)
+        let rules = self.rules.current
+        let identity: BearerIdentity
+        do { identity = try rules.verifier.verifyBearer(String(parts[1]).trimmed, at: clock.now()) } catch { throw Problem(error) }
+        let role = identity.role ?? .lead
+        guard rules.policies.access.allows(identity.agency, as: role) else {
+            throw Problem(.notPermitted, "Your agency may not act in the role '\(role.rawValue)' (policies/access.yaml).")
         }
+        return identity
+    }
+
+    /// As ``authenticate(_:)``, for functions that need the token to name `role`.
+    func authenticate(_ request: Request, as role: StaffRole) throws -> BearerIdentity {
+        let identity = try authenticate(request)
+        guard identity.role == role else {
+            throw Problem(.notPermitted, "This needs a bearer token with \"role\": \"\(role.rawValue)\" from an agency policies/access.yaml lists for that role.")
+        }
+        return identity
     }
 
     public func router() -> Hummingbird.Router<BasicRequestContext> {
@@ -173,6 +202,7 @@ public final class BatonHub: Sendable {
         ItemRoutes(hub: self).register(on: router)
         PersonRoutes(hub: self).register(on: router)
         OperationsRoutes(hub: self).register(on: router)
+        OversightRoutes(hub: self).register(on: router)
     }
 
     /// The HTTP application, listening on the configured host and port, running `services`

@@ -15,6 +15,16 @@ public struct BearerIdentity: Sendable, Equatable {
     public let qualifiedKid: String
     public let tokenID: String
     public let expiresAt: Date
+    /// The role of the person the agency's system reads for (`role` claim); nil acts as a lead.
+    public let role: StaffRole?
+
+    public init(agency: AgencyID, qualifiedKid: String, tokenID: String, expiresAt: Date, role: StaffRole? = nil) {
+        self.agency = agency
+        self.qualifiedKid = qualifiedKid
+        self.tokenID = tokenID
+        self.expiresAt = expiresAt
+        self.role = role
+    }
 }
 
 public enum BearerTokenError: Error, Sendable, Equatable {
@@ -92,9 +102,16 @@ public struct JWSVerifier: Sendable {
             throw .claims("'nbf' is in the future")
         }
         guard let jti = claims["jti"]?.stringValue, !jti.isEmpty else { throw .claims("'jti' (a unique token id) is required") }
+        var role: StaffRole?
+        if let claim = claims["role"] {
+            guard let text = claim.stringValue, let named = StaffRole(rawValue: text) else {
+                throw .claims("'role' must be one of \(StaffRole.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            role = named
+        }
         return BearerIdentity(
             agency: verified.key.agency, qualifiedKid: verified.key.qualifiedKid, tokenID: jti,
-            expiresAt: Date(timeIntervalSince1970: exp))
+            expiresAt: Date(timeIntervalSince1970: exp), role: role)
     }
 
     /// Finds the registered key named by `kid` and checks type, validity and signature.

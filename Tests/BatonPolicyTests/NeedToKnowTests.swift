@@ -89,6 +89,20 @@ struct NeedToKnowEvaluationTests {
         #expect(!policy.decide("concern.summary", for: request(.school, consent: nil)).shown)
     }
 
+    @Test("a role forbid narrows what a person in that role reads; deciding for the agency (no role) it does not apply")
+    func roles() {
+        let policy = NeedToKnowPolicy(
+            rules: [rule("mash-all", .permit, ["*"]), rule("auditors-no-content", .forbid, ["*"]) { $0.roles = [.auditor] }],
+            vocabulary: Self.vocabulary)
+        var reading = request(.socialCare)
+        #expect(policy.decide("health.mental", for: reading).shown)
+        reading.role = .lead
+        #expect(policy.decide("health.mental", for: reading).shown)
+        reading.role = .auditor
+        #expect(policy.decide("health.mental", for: reading).rule == "auditors-no-content")
+        #expect(!policy.decide("health.mental", for: reading).shown)
+    }
+
     @Test("consent given for named purposes covers those purposes only")
     func consentPurposes() {
         let policy = NeedToKnowPolicy(

@@ -120,3 +120,104 @@ struct NeedToKnowHubTests {
         }
     }
 }
+
+/// One referral, three recipients, every read path (PROTOCOL.md §4, §7; issue: "test every path, not one").
+@Suite("Need-to-know on every read path")
+struct ThreeViewsTests {
+    static let content: [String: String] = [
+        "concern.summary": "Bruising noticed on both arms.",
+        "police.intelligence": "Partner known for previous incidents.",
+        "health.physical": "Healed fracture seen on an X-ray.",
+        "health.sexual": "Attended the young people's clinic.",
+        "education.attendance": "Attendance 71 percent this term.",
+    ]
+
+    /// Routing for this test: referrals also go to the school and the GP to assess and act.
+    static func routing(_ text: String) -> String {
+        text.replacingOccurrences(of: "\nrules:\n", with: """
+
+            rules:
+              - id: test-referral-to-partners
+                description: For this test, referrals also go to the school and the GP.
+                when: { kind: referral }
+                send:
+                  - { to: school-test, purpose: assess-and-act, deadlines: mash-notification }
+                  - { to: gp-test, purpose: assess-and-act, deadlines: mash-notification }
+
+            """)
+    }
+
+    @Test("the MASH, the school and the GP read one referral three ways; the explanation matches the decision record; no path leaks a withheld section, a do-not-inform person or an anonymous referrer")
+    func threeViews() async throws {
+        let receiver = WebhookReceiver(statuses: [.ok])
+        try await receiver.start()
+        defer { receiver.stop() }
+        let hub = try TestHub(schoolEndpoint: receiver.url, policyEdits: ["routing.yaml": { Self.routing($0) }])
+        let messageId = UUID().uuidString.lowercased()
+        try await hub.run { baton, client in
+            let referral = hub.referral(id: messageId) { object in
+                object["sections"] = .array(Self.content.sorted { $0.key < $1.key }.map { ["label": .string($0.key), "content": ["text": .string($0.value)]] })
+                object["referrerAnonymous"] = true
+            }
+            let receipt = try await client.accepted(try hub.signed(referral))
+            func item(_ recipient: String) throws -> String {
+                try #require(receipt.objects("items").first { $0.string("recipient") == recipient }?.string("itemId"))
+            }
+            let expected: [String: Set<String>] = [
+                "mash-test": Set(Self.content.keys),
+                "school-test": ["concern.summary", "education.attendance"],
+                "gp-test": ["concern.summary", "health.physical", "health.sexual"],
+            ]
+            let auditor = try hub.bearer(hub.mashKey, iss: "mash-test", role: "auditor")
+            for (recipient, visible) in expected {
+                let itemId = try item(recipient)
+                let view = try await client.readJSON("/v1/items/\(itemId)", as: recipient, hub: hub)
+                let content = try #require(view["content"]?.objectValue)
+                #expect(Set(content.objects("sections").compactMap { $0.string("label") }) == visible, "\(recipient)")
+                let isMASH = recipient == "mash-test"
+                #expect(content.objects("persons").contains { $0.string("givenName") == "Darren" } == isMASH, "do-not-inform person and \(recipient)")
+                #expect((content.string("referrer", "name") == "DC Harlow") == isMASH, "anonymous referrer and \(recipient)")
+
+                // The explanation the recipient reads is the decision the auditors read.
+                let audit = try #require(try await client.read("/v1/items/\(itemId)/decision", bearer: auditor).json?.objectValue)
+                let recorded = try #require(audit.at("recorded", "decision")?.objectValue)
+                let withheldRecorded = recorded.objects("sections").filter { $0.at("shown") == false }
+                #expect(Set(recorded.objects("sections").filter { $0.at("shown") == true }.compactMap { $0.string("label") }) == visible)
+                let reasonsShown = Dictionary(uniqueKeysWithValues: content.objects("withheld").compactMap { entry in
+                    entry.string("reason").map { ($0, Int(entry.at("sections")?.numberValue ?? 0)) }
+                })
+                let reasonsRecorded = Dictionary(grouping: withheldRecorded.compactMap { $0.string("reason") }, by: { $0 }).mapValues(\.count)
+                #expect(reasonsShown == reasonsRecorded, "\(recipient)")
+                #expect(recorded.at("personsWithheld")?.arrayValue?.map { $0.stringValue } == (isMASH ? [] : ["p1"]))
+                #expect(recorded.at("referrerShown") == .bool(isMASH))
+                #expect(recorded.string("consent", "basis") == "safeguarding")
+                #expect(!JSONValue.object(audit).serializedString().contains("Bruising"), "decision records hold labels and rules, not content")
+            }
+
+            // Every read path a school or GP has, and the sender's status.
+            #expect(try await baton.deliveries.runOnce() >= 1)
+            var paths: [(who: String, path: String, text: String)] = []
+            for reader in ["school-test", "gp-test"] {
+                for path in ["/v1/inbox", "/v1/items/\(try item(reader))", "/v1/persons/\(try #require(receipt.objects("subjects").first?.string("person")))/chronology"] {
+                    paths.append((reader, path, try await client.read(path, bearer: try hub.token(for: reader)).text))
+                }
+            }
+            for delivery in receiver.all {
+                let payload = try #require(delivery.body.split(separator: ".").dropFirst().first.flatMap { Base64URL.decode(String($0)) })
+                paths.append(("school-test", "webhook", String(decoding: payload, as: UTF8.self)))
+            }
+            #expect(paths.contains { $0.path == "webhook" && $0.text.contains("Bruising") }, "the push carries what the school may see")
+            let status = try await client.read("/v1/messages/\(messageId)", bearer: try hub.token(for: "police-test"))
+            #expect(status.status == .ok)
+            paths.append(("police-test", "status", status.text))
+            for (who, path, text) in paths {
+                let visible = expected[who] ?? []
+                for (label, secret) in Self.content where !visible.contains(label) {
+                    #expect(!text.contains(secret), "\(who) \(path) leaks \(label)")
+                    #expect(!text.contains(label), "\(who) \(path) names the withheld label \(label)")
+                }
+                for secret in ["Darren", "DC Harlow"] { #expect(!text.contains(secret), "\(who) \(path) leaks \(secret)") }
+            }
+        }
+    }
+}

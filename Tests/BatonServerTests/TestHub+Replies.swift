@@ -11,6 +11,7 @@ extension TestHub {
         switch agency {
         case "mash-test": mashKey
         case "school-test": schoolKey
+        case "gp-test": gpKey
         default: policeKey
         }
     }

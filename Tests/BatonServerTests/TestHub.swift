@@ -53,6 +53,7 @@ struct TestHub {
     let schoolKey = KeyFile(kid: "school-test/s1", key: .generate(.edDSA))
     let mash = AgencyID(rawValue: "mash-test")!
     let mashKey = KeyFile(kid: "mash-test/m1", key: .generate(.edDSA))
+    let gpKey = KeyFile(kid: "gp-test/g1", key: .generate(.edDSA))
     var configuration = HubConfiguration()
 
     /// The repository checkout these tests belong to.
@@ -108,12 +109,23 @@ struct TestHub {
         try police.write(to: agencies.appendingPathComponent("police-test.yaml"), atomically: true, encoding: .utf8)
         try school.write(to: agencies.appendingPathComponent("school-test.yaml"), atomically: true, encoding: .utf8)
         try mash.write(to: agencies.appendingPathComponent("mash-test.yaml"), atomically: true, encoding: .utf8)
+        let gp = """
+            id: gp-test
+            type: health
+            name: Test GP Practice
+            codes: { ods: "Y99001" }
+            keys:
+            \(entry(gpKey))
+            """
+        try gp.write(to: agencies.appendingPathComponent("gp-test.yaml"), atomically: true, encoding: .utf8)
         // The shipped policies, with this registry's MASH as the triage inbox.
         let policies = folder.appendingPathComponent("policies")
         try FileManager.default.copyItem(at: TestHub.repository.appendingPathComponent("policies"), to: policies)
-        let routing = policies.appendingPathComponent("routing.yaml")
-        try (try String(contentsOf: routing, encoding: .utf8)).replacingOccurrences(of: "triage: northmoor-mash", with: "triage: mash-test")
-            .write(to: routing, atomically: true, encoding: .utf8)
+        for name in ["routing.yaml", "access.yaml"] {
+            let file = policies.appendingPathComponent(name)
+            try (try String(contentsOf: file, encoding: .utf8)).replacingOccurrences(of: "northmoor-mash", with: "mash-test")
+                .write(to: file, atomically: true, encoding: .utf8)
+        }
         for (name, edit) in policyEdits {
             let file = policies.appendingPathComponent(name)
             try edit(try String(contentsOf: file, encoding: .utf8)).write(to: file, atomically: true, encoding: .utf8)
@@ -166,10 +178,11 @@ struct TestHub {
         return try CompactJWS.sign(payload: payload, type: type, kid: key.kid, key: key.key)
     }
 
-    func bearer(_ key: KeyFile? = nil, iss: String = "police-test", issuedAt: Date? = nil) throws -> String {
+    func bearer(_ key: KeyFile? = nil, iss: String = "police-test", issuedAt: Date? = nil, role: String? = nil) throws -> String {
         let iat = (issuedAt ?? clock.now()).timeIntervalSince1970.rounded(.down)
-        let claims: JSONValue = ["iss": .string(iss), "aud": "baton", "iat": .number(iat), "exp": .number(iat + 300), "jti": .string(UUID().uuidString)]
-        return try signed(claims.serialized(), with: key, type: .bearer)
+        var claims: JSONObject = ["iss": .string(iss), "aud": "baton", "iat": .number(iat), "exp": .number(iat + 300), "jti": .string(UUID().uuidString)]
+        if let role { claims["role"] = .string(role) }
+        return try signed(JSONValue.object(claims).serialized(), with: key, type: .bearer)
     }
 }
 

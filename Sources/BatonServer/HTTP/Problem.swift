@@ -32,6 +32,7 @@ public enum ProblemType: String, Sendable, CaseIterable {
     case invalidMessage = "invalid-message"
     case kindNotSupported = "kind-not-supported"
     case clockSkew = "clock-skew"
+    case invalidConfiguration = "invalid-configuration"
     case storageUnavailable = "storage-unavailable"
     case notReady = "not-ready"
     case internalError = "internal-error"
@@ -50,7 +51,7 @@ public enum ProblemType: String, Sendable, CaseIterable {
         case .notFound: .notFound
         case .methodNotAllowed: .methodNotAllowed
         case .messageIdConflict, .itemStateConflict: .conflict
-        case .invalidMessage, .kindNotSupported, .clockSkew: .unprocessableContent
+        case .invalidMessage, .kindNotSupported, .clockSkew, .invalidConfiguration: .unprocessableContent
         case .storageUnavailable, .notReady: .serviceUnavailable
         case .internalError: .internalServerError
         }
@@ -82,6 +83,7 @@ public enum ProblemType: String, Sendable, CaseIterable {
         case .invalidMessage: "Message breaks the protocol's rules"
         case .kindNotSupported: "Message kind not accepted yet"
         case .clockSkew: "Message time outside the allowed clock skew"
+        case .invalidConfiguration: "The registry or policies do not validate"
         case .storageUnavailable: "Storage unavailable"
         case .notReady: "Hub not ready"
         case .internalError: "Internal error"
@@ -111,9 +113,10 @@ public enum ProblemType: String, Sendable, CaseIterable {
         case .messageIdConflict: "Your agency already sent different content with this messageId. Resending the identical JWS returns the original receipt; new content needs a new messageId."
         case .itemStateConflict: "The reply does not fit the item's current state: it is closed, or it must be acknowledged first, or an outcome is waiting for sign-off. Read the item (GET /v1/items/{itemId}) to see its state."
         case .notYourItem: "Only the agency an item was sent to may acknowledge, update or close it; only the sender of a message may cancel its items."
-        case .notPermitted: "People's records, their chronologies and the identity review queue are the MASH's (the triage agency of policies/routing.yaml). Until need-to-know policy decides more, no other agency may read or change them."
+        case .notPermitted: "People's records, their chronologies and the identity review queue are the MASH's (the triage agency of policies/routing.yaml). Oversight functions need a bearer token whose role claim names a role policies/access.yaml allows your agency: auditor for decision records and policy versions, administrator for reloads."
         case .invalidMessage: "The payload breaks the protocol's rules; 'errors' lists each problem with a JSON Pointer."
         case .kindNotSupported: "The protocol defines this kind but this hub does not accept it yet."
+        case .invalidConfiguration: "The agency registry or a policy file does not validate. Nothing was changed: the rules in force stay in force. 'configurationErrors' lists each problem with file, line and field."
         case .clockSkew: "sentAt must be within the allowed clock skew (5 minutes unless configured otherwise) of the hub's clock. Check the sending system's clock."
         case .storageUnavailable: "The hub could not store the message. Nothing was receipted: retry with the identical JWS."
         case .notReady: "The hub is starting or cannot reach its storage."
@@ -130,6 +133,8 @@ public struct Problem: Error, HTTPResponseError, Sendable {
     public var detail: String
     public var errors: [ValidationProblem]
     public var headers: HTTPFields
+    /// Further members of the problem document (RFC 9457 §3.2 extension members).
+    public var extensions: JSONObject = [:]
 
     public init(_ type: ProblemType, _ detail: String, errors: [ValidationProblem] = [], headers: HTTPFields = [:]) {
         self.type = type
@@ -150,6 +155,7 @@ public struct Problem: Error, HTTPResponseError, Sendable {
         if !errors.isEmpty {
             object["errors"] = .array(errors.map { ["pointer": .string($0.pointer), "problem": .string($0.problem)] })
         }
+        for member in extensions.members { object[member.name] = member.value }
         return .object(object)
     }
 

@@ -59,12 +59,6 @@ struct IntakePipeline: Sendable {
             summary["subjects"] = .array(result.links.filter { $0.role == "subject" }.map {
                 ["ref": .string($0.ref), "person": .string($0.person.rawValue), "match": .string($0.match.rawValue)]
             })
-            // The need-to-know decision for each item this message made, recorded with the policy version.
-            for item in transaction.created where item.messageSequence == sequence {
-                try transaction.apply(.disclosure(
-                    item: item.id, policyVersion: disclosure.policies.version, at: now,
-                    record: JSONValue.object(disclosure.record(of: message, for: item)).serializedString()))
-            }
             if !result.warnings.isEmpty {
                 summary["warnings"] = .array(result.warnings.map { ["pointer": .string($0.pointer), "problem": .string($0.problem)] })
             }
@@ -76,6 +70,7 @@ struct IntakePipeline: Sendable {
                 summary["about"] = ["message": .string(id.rawValue), "cancelledItems": .number(Double(result.changed.count))]
             }
         }
+        try recordDisclosures(of: transaction.created, message: message, sequence: sequence, at: now, in: transaction)
         summary["items"] = .array(transaction.created.map { item in
             var entry: JSONObject = ["itemId": .string(item.id.rawValue), "recipient": .string(item.recipient.rawValue), "purpose": .string(item.purpose)]
             if let dueAt = item.state.dueAt { entry["dueAt"] = .string(RFC3339.format(dueAt)) }
@@ -85,5 +80,22 @@ struct IntakePipeline: Sendable {
             messageId: incoming.messageId, from: incoming.sender, kid: incoming.senderKid, receivedAt: incoming.receivedAt,
             sha256: incoming.sha256, sequence: sequence)
         return IntakeDecision(receipt: try hubKey.sign(receipt.payload, type: .receipt), summary: .object(summary))
+    }
+
+    /// The need-to-know decision for each item made while deciding this message that shows message
+    /// content (routed items, and work a reply passed on, such as a transfer of an earlier
+    /// referral), recorded with the policy version in the same transaction.
+    func recordDisclosures(of items: [Item], message: Message, sequence: Int64, at now: Date, in transaction: any StoreTransaction) throws {
+        var messages: [Int64: Message] = [sequence: message]
+        for item in items where item.showsMessageContent {
+            if messages[item.messageSequence] == nil {
+                guard let stored = try transaction.message(sequence: item.messageSequence), let parsed = ItemViews.parse(stored) else { continue }
+                messages[item.messageSequence] = parsed
+            }
+            guard let about = messages[item.messageSequence] else { continue }
+            try transaction.apply(.disclosure(
+                item: item.id, policyVersion: disclosure.policies.version, at: now,
+                record: JSONValue.object(disclosure.record(of: about, for: item)).serializedString()))
+        }
     }
 }

@@ -26,18 +26,18 @@ public struct IntakeService: Sendable {
         }
     }
 
-    let verifier: JWSVerifier
+    /// The registry and policies in force: each message is checked and decided under the set
+    /// current when it arrives.
+    let rules: LiveRules
     let store: any HubStore
-    let pipeline: IntakePipeline
     let clock: any HubClock
     let clockSkew: TimeInterval
     let metrics: HubMetrics
     let logger: Logger
 
-    init(verifier: JWSVerifier, store: any HubStore, pipeline: IntakePipeline, clock: any HubClock, clockSkew: TimeInterval, metrics: HubMetrics, logger: Logger) {
-        self.verifier = verifier
+    init(rules: LiveRules, store: any HubStore, clock: any HubClock, clockSkew: TimeInterval, metrics: HubMetrics, logger: Logger) {
+        self.rules = rules
         self.store = store
-        self.pipeline = pipeline
         self.clock = clock
         self.clockSkew = clockSkew
         self.metrics = metrics
@@ -68,8 +68,9 @@ public struct IntakeService: Sendable {
 
     func process(_ body: [UInt8]) async throws -> Outcome {
         let now = clock.now()
+        let rules = self.rules.current
         let verified: VerifiedJWS
-        do { verified = try verifier.verifyMessage(body, at: now) } catch { throw Problem(error) }
+        do { verified = try rules.verifier.verifyMessage(body, at: now) } catch { throw Problem(error) }
 
         let payload: JSONValue
         do { payload = try StrictJSON.parse(verified.payload) } catch {
@@ -112,7 +113,7 @@ public struct IntakeService: Sendable {
                 errors: [ValidationProblem(pointer: "/sentAt", problem: "is outside the allowed clock skew")])
         }
 
-        let pipeline = self.pipeline
+        let pipeline = rules.pipeline
         // Identity scoring runs here, in parallel with other requests; the writer only brings it up
         // to date (IdentityService.link).
         let prepared: [String: IdentityService.PreparedMention]

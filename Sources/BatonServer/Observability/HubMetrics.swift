@@ -14,6 +14,8 @@ public struct HubMetrics: Sendable {
     private let sweptChanges: Counter
     private let deliveries: Counter
     private let deliveryFailures: Counter
+    private let reloads: Counter
+    private let refusedReloads: Counter
 
     public init(factory: any MetricsFactory) {
         accepted = Counter(label: "baton_intake_total", dimensions: [("outcome", "accepted")], factory: factory)
@@ -28,7 +30,12 @@ public struct HubMetrics: Sendable {
         sweptChanges = Counter(label: "baton_deadline_changes_total", factory: factory)
         deliveries = Counter(label: "baton_deliveries_total", dimensions: [("result", "delivered")], factory: factory)
         deliveryFailures = Counter(label: "baton_deliveries_total", dimensions: [("result", "failed")], factory: factory)
+        reloads = Counter(label: "baton_rules_reloads_total", dimensions: [("result", "applied")], factory: factory)
+        refusedReloads = Counter(label: "baton_rules_reloads_total", dimensions: [("result", "refused")], factory: factory)
     }
+
+    /// A reload of the registry and policies: applied, or refused because a file did not validate.
+    func recordReload(succeeded: Bool) { (succeeded ? reloads : refusedReloads).increment() }
 
     /// Items whose deadlines a sweep marked breached or escalated.
     func recordSweep(changed: Int) { sweptChanges.increment(by: changed) }

@@ -66,8 +66,9 @@ struct ItemRoutes {
                 item = try workflow.apply(.delivered(channel: .pull), to: item, at: now, in: transaction)
             }
             let message = try transaction.message(sequence: item.messageSequence)
-            let recorded = try transaction.disclosure(of: item.id).flatMap { Disclosure.shownLabels($0.record) }
-            return views.recipientView(item, message: message, history: try transaction.history(of: item.id), at: now, recorded: recorded)
+            let recorded = try RecordedDisclosure.of(item.id, in: transaction)
+            return views.recipientView(
+                item, message: message, history: try transaction.history(of: item.id), at: now, recorded: recorded, role: identity.role)
         }
         guard let view else { throw Problem(.notFound, "No item with this id is visible to your agency.") }
         return .json(.object(view))

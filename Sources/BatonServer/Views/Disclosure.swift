@@ -1,6 +1,7 @@
 import BatonCore
 import BatonPolicy
 import BatonSigning
+import BatonStore
 import Foundation
 
 /// Decides what of a message a reader of an item may see. Every read path (the item API, the
@@ -18,17 +19,29 @@ struct Disclosure: Sendable {
     let registry: AgencyRegistry
     let policies: PolicySet
 
-    /// The need-to-know question for `item`'s recipient about `message`.
-    func request(_ message: Message, for item: Item) -> NeedToKnowPolicy.Request {
+    /// The need-to-know question for `item`'s recipient about `message`; `role` is the role of
+    /// the person reading, nil when deciding for the agency (when the item is made, or pushed).
+    func request(_ message: Message, for item: Item, role: StaffRole? = nil) -> NeedToKnowPolicy.Request {
         let risk: RiskLevel? = if case .referral(let concern) = message.body { concern.risk.level } else { nil }
         return NeedToKnowPolicy.Request(
             recipient: item.recipient, recipientType: registry.agency(item.recipient)?.type ?? .other, purpose: item.purpose,
-            kind: message.kind, senderType: registry.agency(message.from.agency)?.type ?? .other, risk: risk, consent: message.consent)
+            kind: message.kind, senderType: registry.agency(message.from.agency)?.type ?? .other, risk: risk, consent: message.consent,
+            role: role)
     }
 
-    func sections(of message: Message, for item: Item) -> [SectionDecision] {
-        let request = request(message, for: item)
+    func sections(of message: Message, for item: Item, role: StaffRole? = nil) -> [SectionDecision] {
+        let request = request(message, for: item, role: role)
         return message.sections.map { policies.needToKnow.decide($0.label, for: request) }
+    }
+
+    /// What a reader of `item` is shown now: a section only if the decision recorded when the item
+    /// was made showed it (when one was recorded) and the current policy, for the reader's role,
+    /// shows it too.
+    func sections(of message: Message, for item: Item, recorded: RecordedDisclosure?, role: StaffRole?) -> [SectionDecision] {
+        sections(of: message, for: item, role: role).map { decision in
+            guard decision.shown, let recorded, !recorded.shown.contains(decision.label) else { return decision }
+            return SectionDecision(label: decision.label, shown: false, rule: "recorded-decision", reason: Self.withheldWhenMade)
+        }
     }
 
     /// Whether the reader may see the sending professional's identity.
@@ -66,13 +79,30 @@ struct Disclosure: Sendable {
         return record
     }
 
-    /// The labels a stored decision record shows.
-    static func shownLabels(_ record: String) -> Set<String>? {
-        guard let sections = (try? StrictJSON.parse(record))?.objectValue?["sections"]?.arrayValue else { return nil }
-        return Set(sections.compactMap { $0.objectValue }.filter { $0["shown"] == .bool(true) }.compactMap { $0["label"]?.stringValue })
-    }
 
     /// Reason for a section the current policy would show but the decision recorded when the item
     /// was made did not: a loosened policy applies to new items, a tightened one at once.
     static let withheldWhenMade = "The need-to-know policy in force when this item was made did not permit this section."
+}
+
+/// The need-to-know decision recorded for an item when it was made: the policy version, and the
+/// labels it showed.
+struct RecordedDisclosure: Sendable, Equatable {
+    let policyVersion: String
+    let decidedAt: Date
+    let record: JSONObject
+    let shown: Set<String>
+
+    init?(policyVersion: String, decidedAt: Date, record text: String) {
+        guard let record = (try? StrictJSON.parse(text))?.objectValue, let sections = record["sections"]?.arrayValue else { return nil }
+        self.policyVersion = policyVersion
+        self.decidedAt = decidedAt
+        self.record = record
+        shown = Set(sections.compactMap(\.objectValue).filter { $0["shown"] == .bool(true) }.compactMap { $0["label"]?.stringValue })
+    }
+
+    /// The decision recorded for `item`, if any.
+    static func of(_ item: ItemID, in reader: any StoreReader) throws -> RecordedDisclosure? {
+        try reader.disclosure(of: item).flatMap { RecordedDisclosure(policyVersion: $0.policyVersion, decidedAt: $0.decidedAt, record: $0.record) }
+    }
 }

@@ -45,10 +45,11 @@ struct ItemViews: Sendable {
 
     /// The item as its recipient reads it: state, deadlines, history and the message content it
     /// may see.
-    /// `recorded` is the set of labels the decision recorded when the item was made shows (nil when
-    /// none was recorded); a section is shown only if that and the current policy both allow it.
+    /// `recorded` is the decision recorded when the item was made (nil when none was); a section is
+    /// shown only if that and the current policy, for the reader's `role`, both allow it.
     func recipientView(
-        _ item: Item, message: StoredMessage?, history: [ItemHistoryEntry], at now: Date, recorded: Set<String>? = nil
+        _ item: Item, message: StoredMessage?, history: [ItemHistoryEntry], at now: Date, recorded: RecordedDisclosure? = nil,
+        role: StaffRole? = nil
     ) -> JSONObject {
         var object = summary(item, at: now)
         object["deadlines"] = .array(item.state.deadlines.map(deadlineJSON))
@@ -58,7 +59,7 @@ struct ItemViews: Sendable {
         }
         object["history"] = .array(history.map(historyJSON))
         if let message, item.showsMessageContent, let parsed = Self.parse(message) {
-            object["content"] = .object(content(of: parsed, stored: message, for: item, recorded: recorded))
+            object["content"] = .object(content(of: parsed, stored: message, for: item, recorded: recorded, role: role))
         }
         return object
     }
@@ -79,7 +80,7 @@ struct ItemViews: Sendable {
     }
 
     /// What of the message the item's recipient may see.
-    func content(of message: Message, stored: StoredMessage, for item: Item, recorded: Set<String>? = nil) -> JSONObject {
+    func content(of message: Message, stored: StoredMessage, for item: Item, recorded: RecordedDisclosure? = nil, role: StaffRole? = nil) -> JSONObject {
         var object = JSONObject()
         let reader = item.recipient
         var referrer: JSONObject = ["agency": .string(message.from.agency.rawValue)]
@@ -125,10 +126,7 @@ struct ItemViews: Sendable {
             if !consent.purposes.isEmpty { consentObject["purposes"] = .array(consent.purposes.map(JSONValue.string)) }
             object["consent"] = .object(consentObject)
         }
-        let decisions = disclosure.sections(of: message, for: item).map { decision in
-            guard decision.shown, let recorded, !recorded.contains(decision.label) else { return decision }
-            return Disclosure.SectionDecision(label: decision.label, shown: false, rule: "recorded-decision", reason: Disclosure.withheldWhenMade)
-        }
+        let decisions = disclosure.sections(of: message, for: item, recorded: recorded, role: role)
         let shown = Set(decisions.filter(\.shown).map(\.label))
         object["sections"] = .array(message.sections.filter { shown.contains($0.label) }.map {
             ["label": .string($0.label), "content": .object($0.content)]
@@ -145,6 +143,7 @@ struct ItemViews: Sendable {
         object["withheld"] = .array(reasons.map { ["reason": .string($0), "sections": .number(Double(withheld[$0] ?? 0))] })
         object["disclosure"] = [
             "policyVersion": .string(String(policies.version.prefix(16))),
+            "decidedUnder": recorded.map { .string(String($0.policyVersion.prefix(16))) } ?? .null,
             "basis": message.consent.map { .string($0.basis.rawValue) } ?? .null,
             "shown": .number(Double(decisions.filter(\.shown).count)), "withheld": .number(Double(decisions.filter { !$0.shown }.count)),
         ]

@@ -10,7 +10,8 @@ import ServiceLifecycle
 /// notice never exists without the escalation recorded on its item, nor the reverse.
 public struct DeadlineSweeper: Sendable {
     let store: any HubStore
-    let workflow: ItemWorkflow
+    let rules: LiveRules
+    var workflow: ItemWorkflow { rules.current.workflow }
     let clock: any HubClock
     let logger: Logger
     let metrics: HubMetrics

@@ -20,8 +20,9 @@ import ServiceLifecycle
 /// only after the retry window (30 days), and stays visible.
 public struct DeliveryWorker: Sendable {
     let store: any HubStore
-    let workflow: ItemWorkflow
-    let views: ItemViews
+    let rules: LiveRules
+    var workflow: ItemWorkflow { rules.current.workflow }
+    var views: ItemViews { rules.current.views }
     let hubKey: HubKey
     let clock: any HubClock
     let client: HTTPClient
@@ -65,7 +66,7 @@ public struct DeliveryWorker: Sendable {
             let body: String? = try await store.read { reader in
                 guard let item = try reader.item(delivery.itemID) else { return nil }
                 let message = try reader.message(sequence: item.messageSequence)
-                let recorded = try reader.disclosure(of: item.id).flatMap { Disclosure.shownLabels($0.record) }
+                let recorded = try RecordedDisclosure.of(item.id, in: reader)
                 let view = views.recipientView(item, message: message, history: try reader.history(of: item.id), at: now, recorded: recorded)
                 let payload: JSONValue = [
                     "deliveryId": .string(delivery.id), "reason": .string(delivery.reason), "sentAt": .string(RFC3339.format(now)),

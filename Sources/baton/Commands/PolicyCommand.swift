@@ -65,9 +65,19 @@ struct PolicyCommand: AsyncParsableCommand {
         @Option(help: "The item's purpose (routing.yaml's purposes, or triage, ...).")
         var purpose: String
 
+        @Option(help: "The role of the person reading (lead, mash-manager, auditor, administrator); without it, the decision made for the agency when the item is made.")
+        var role: String?
+
         @OptionGroup var folders: PolicyFolders
 
         func run() async throws {
+            var staffRole: StaffRole?
+            if let role {
+                guard let named = StaffRole(rawValue: role) else {
+                    throw CLIError("--role must be one of \(StaffRole.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                staffRole = named
+            }
             let (registry, set) = try folders.load()
             guard let agencyID = AgencyID(rawValue: recipient), let agency = registry.agency(agencyID) else {
                 throw CLIError("'\(recipient)' is not an agency in the registry")
@@ -84,8 +94,9 @@ struct PolicyCommand: AsyncParsableCommand {
             let risk: RiskLevel? = if case .referral(let concern) = parsed.body { concern.risk.level } else { nil }
             let request = NeedToKnowPolicy.Request(
                 recipient: agency.id, recipientType: agency.type, purpose: purpose, kind: parsed.kind,
-                senderType: registry.agency(parsed.from.agency)?.type ?? .other, risk: risk, consent: parsed.consent)
-            print("\(parsed.kind.rawValue) from \(parsed.from.agency), read by \(agency.id) (\(agency.type.rawValue)) for \(purpose)")
+                senderType: registry.agency(parsed.from.agency)?.type ?? .other, risk: risk, consent: parsed.consent, role: staffRole)
+            let reader = staffRole.map { " as \($0.rawValue)" } ?? ""
+            print("\(parsed.kind.rawValue) from \(parsed.from.agency), read by \(agency.id) (\(agency.type.rawValue))\(reader) for \(purpose)")
             print("policy version \(set.version.prefix(12)); lawful basis \(parsed.consent?.basis.rawValue ?? "none recorded")")
             for section in parsed.sections {
                 let decision = set.needToKnow.decide(section.label, for: request)

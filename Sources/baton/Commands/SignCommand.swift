@@ -43,8 +43,10 @@ struct TokenCommand: AsyncParsableCommand {
         abstract: "Make a bearer token (JWT) for reading from the hub.",
         discussion: """
             Claims: iss = your agency id, aud = "baton", iat = now, exp = now + lifetime
-            (at most 300 s), jti = a random id. Header typ is "JWT", so a token is never
-            accepted as a message.
+            (at most 300 s), jti = a random id, and with --role the role of the person
+            your system reads for (lead, mash-manager, auditor, administrator; policies/
+            access.yaml says which agencies may act in which role). Header typ is "JWT",
+            so a token is never accepted as a message.
 
             Example:
               curl -sS -H "Authorization: Bearer $(baton token --key nmp-2026-1.jwk)" \\
@@ -57,22 +59,33 @@ struct TokenCommand: AsyncParsableCommand {
     @Option(help: "Lifetime in seconds, 1–300.")
     var lifetime: Int = 300
 
+    @Option(help: "The role of the person you read for: lead (the default), mash-manager, auditor, administrator.")
+    var role: String?
+
     func run() async throws {
         try await reportingErrors {
             guard (1...300).contains(lifetime) else { throw CLIError("--lifetime must be between 1 and 300 seconds") }
-            Output.token(try BearerToken.make(key: try PayloadInput.key(key), lifetime: TimeInterval(lifetime)))
+            var staffRole: StaffRole?
+            if let role {
+                guard let named = StaffRole(rawValue: role) else {
+                    throw CLIError("--role must be one of \(StaffRole.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                staffRole = named
+            }
+            Output.token(try BearerToken.make(key: try PayloadInput.key(key), lifetime: TimeInterval(lifetime), role: staffRole))
         }
     }
 }
 
 enum BearerToken {
-    static func make(key: KeyFile, lifetime: TimeInterval = 300, now: Date = Date()) throws -> String {
+    static func make(key: KeyFile, lifetime: TimeInterval = 300, role: StaffRole? = nil, now: Date = Date()) throws -> String {
         let agency = try PayloadInput.agency(of: key)
         let issuedAt = now.timeIntervalSince1970.rounded(.down)
-        let claims: JSONValue = [
+        var claims: JSONObject = [
             "iss": .string(agency.rawValue), "aud": "baton", "iat": .number(issuedAt),
             "exp": .number(issuedAt + lifetime), "jti": .string(UUID().uuidString.lowercased()),
         ]
-        return try CompactJWS.sign(payload: claims.serialized(), type: .bearer, kid: key.kid, key: key.key)
+        if let role { claims["role"] = .string(role.rawValue) }
+        return try CompactJWS.sign(payload: JSONValue.object(claims).serialized(), type: .bearer, kid: key.kid, key: key.key)
     }
 }
