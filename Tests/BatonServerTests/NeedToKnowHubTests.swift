@@ -221,3 +221,36 @@ struct ThreeViewsTests {
         }
     }
 }
+
+extension ThreeViewsTests {
+    @Test("a person who must not be told and is known to the school (their local id): the school gets no item at all; the MASH is asked how to involve it")
+    func ownAgencyNeverTold() async throws {
+        let hub = try TestHub(policyEdits: ["routing.yaml": { Self.routing($0) }])
+        try await hub.run { _, client in
+            let referral = hub.referral { object in
+                object["persons"] = [[
+                    "ref": "p1", "givenName": "Darren", "familyName": "Ashworth",
+                    "localIds": [["system": "school-test:staff", "value": "T-17"]],
+                ]]
+            }
+            let receipt = try await client.accepted(try hub.signed(referral))
+            let items = receipt.objects("items")
+            #expect(!items.contains { $0.string("recipient") == "school-test" })
+            #expect(items.contains { $0.string("recipient") == "gp-test" })
+            let triage = try #require(items.first { $0.string("purpose") == "triage" }?.string("itemId"))
+            let view = try await client.readJSON("/v1/items/\(triage)", as: "mash-test", hub: hub)
+            #expect(view.string("details", "reason1")?.contains("known to school-test") == true)
+            let inbox = try await client.readJSON("/v1/inbox", as: "school-test", hub: hub)
+            #expect(inbox.objects("items").isEmpty)
+
+            // Nor can the MASH pass the work there by a transfer.
+            _ = try await client.accepted(try hub.reply("acknowledgement", item: triage, ["decision": "accepted", "owner": ["name": "Sam Okoro", "role": "MASH manager"]]))
+            let refused = try await client.submit(try hub.reply("outcome", item: triage, [
+                "code": "transferred", "rationale": "For the school.", "transferTo": "school-test", "transferPurpose": "assess-and-act",
+            ]))
+            let problem = refused.expectProblem(.invalidMessage)
+            #expect(problem?.objects("errors").first?.string("pointer") == "/outcome/transferTo")
+            #expect(!refused.text.contains("Darren"))
+        }
+    }
+}

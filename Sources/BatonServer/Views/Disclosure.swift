@@ -55,6 +55,26 @@ struct Disclosure: Sendable {
         registry.agency(reader)?.type == .socialCare ? [] : Set(message.doNotInform)
     }
 
+    /// The agencies (other than the MASH) that persons listed in `doNotInform` are known to, by
+    /// their local ids (`system` is `<agency-id>:<register>`): a suspect who works at the child's
+    /// school, or a relative who is an officer of the force. Any item to such an agency would
+    /// reveal the message to them, so none is made: routing sends the MASH a triage item instead,
+    /// and a transfer there is refused.
+    func agenciesKnowingBarredPersons(of message: Message) -> Set<AgencyID> {
+        guard !message.doNotInform.isEmpty else { return [] }
+        let barred = Set(message.doNotInform)
+        var agencies: Set<AgencyID> = []
+        for mention in message.subjects + message.persons where barred.contains(mention.ref) {
+            for id in mention.localIds {
+                let prefix = id.system.split(separator: ":", maxSplits: 1).first.map(String.init) ?? id.system
+                if let agency = AgencyID(rawValue: prefix), registry.agency(agency) != nil, agency != policies.routing.triage {
+                    agencies.insert(agency)
+                }
+            }
+        }
+        return agencies
+    }
+
     /// The decision record kept for an item when it is made: each section's decision and the rule
     /// behind it, the lawful basis, who else is withheld, and the policy version (auditors read it
     /// whole; recipients see only counts and reasons).

@@ -71,8 +71,15 @@ struct CaseIntake: Sendable {
             children.append(try context(of: mention, person: person, message: message, sequence: sequence, at: now, in: transaction))
         }
 
-        // 3. Where it goes.
-        let decision = router.route(message, senderType: senderType, children: children)
+        // 3. Where it goes; never to an agency a person who must not be told belongs to.
+        var decision = router.route(message, senderType: senderType, children: children)
+        let barred = Disclosure(registry: registry, policies: policies).agenciesKnowingBarredPersons(of: message)
+        decision.items.removeAll { routed in
+            guard barred.contains(routed.recipient) else { return false }
+            decision.unrouted.append(
+                "Rule \(routed.rule) would send \(routed.recipient) an item (\(routed.purpose)), but a person who must not be told of this message is known to \(routed.recipient) (a local id of theirs). Nothing was sent there: the MASH decides how to involve \(routed.recipient) without telling them.")
+            return true
+        }
         let risk: RiskLevel? = if case .referral(let concern) = message.body { concern.risk.level } else { nil }
         let schoolAuthorityByRef = Dictionary(uniqueKeysWithValues: children.map { child in
             (child.ref, child.schoolURN.flatMap { urn in registry.agencies.values.first { $0.codes["urn"] == urn }?.codes["la"] })

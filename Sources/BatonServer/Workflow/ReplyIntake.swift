@@ -61,6 +61,12 @@ struct ReplyIntake: Sendable {
                     throw Problem(.invalidMessage, "The agency the work passes to must be another registered agency.",
                         errors: [ValidationProblem(pointer: "/outcome/transferTo", problem: "is not another registered agency")])
                 }
+                if let stored = try transaction.message(sequence: item.messageSequence), let original = ItemViews.parse(stored),
+                    Disclosure(registry: workflow.registry, policies: policies).agenciesKnowingBarredPersons(of: original).contains(target)
+                {
+                    throw Problem(.invalidMessage, "The work cannot pass to that agency: a person who must not be told of the message is known to it.",
+                        errors: [ValidationProblem(pointer: "/outcome/transferTo", problem: "is an agency a do-not-inform person of the message is known to")])
+                }
                 let purpose = report.transferPurpose ?? item.purpose
                 guard policies.routing.purposes[purpose] != nil else {
                     throw Problem(.invalidMessage, "A transfer needs a purpose from the routing policy.",
