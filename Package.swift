@@ -125,6 +125,13 @@ let package = Package(
             dependencies: ["BatonCore", "BatonIdentity", "BatonStore", .product(name: "SwiftCSV", package: "SwiftCSV")],
             path: "benchmarks/identity/Sources"
         ),
+        // The need-to-know benchmark (benchmarks/policy): section decisions on a 100-rule policy,
+        // beside Cedar (cedarpy) on the same inputs; the shipped policy's share of intake.
+        .executableTarget(
+            name: "baton-bench-policy",
+            dependencies: ["BatonCore", "BatonPolicy", "BatonSigning"],
+            path: "benchmarks/policy/Sources"
+        ),
         .testTarget(name: "BatonCoreTests", dependencies: ["BatonCore", "BatonSynthetic"]),
         .testTarget(name: "BatonIdentityTests", dependencies: ["BatonIdentity", "BatonCore"]),
         .testTarget(name: "BatonPolicyTests", dependencies: ["BatonPolicy", "BatonCore"]),
