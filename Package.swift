@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "BatonPolicy", targets: ["BatonPolicy"]),
         .library(name: "BatonIdentity", targets: ["BatonIdentity"]),
         .library(name: "BatonServer", targets: ["BatonServer"]),
+        .library(name: "BatonAudit", targets: ["BatonAudit"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
@@ -54,11 +55,17 @@ let package = Package(
             name: "BatonIdentity",
             dependencies: ["BatonCore", .product(name: "Yams", package: "Yams")]
         ),
-        // The storage protocol and its SQLite implementation (GRDB).
+        // The tamper-evident audit log's mathematics: RFC 6962 Merkle trees and proofs, signed tree
+        // heads, and verifying an exported log offline.
+        .target(
+            name: "BatonAudit",
+            dependencies: ["BatonCore", "BatonSigning", .product(name: "Crypto", package: "swift-crypto")]
+        ),
+        // The storage protocol and its SQLite implementation (GRDB), including the audit log.
         .target(
             name: "BatonStore",
             dependencies: [
-                "BatonCore",
+                "BatonCore", "BatonAudit",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -69,7 +76,7 @@ let package = Package(
         .target(
             name: "BatonServer",
             dependencies: [
-                "BatonCore", "BatonSigning", "BatonStore", "BatonPolicy", "BatonIdentity",
+                "BatonCore", "BatonSigning", "BatonStore", "BatonPolicy", "BatonIdentity", "BatonAudit",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -88,7 +95,7 @@ let package = Package(
         .executableTarget(
             name: "baton",
             dependencies: [
-                "BatonCore", "BatonSigning", "BatonStore", "BatonPolicy", "BatonIdentity", "BatonServer", "BatonSynthetic",
+                "BatonCore", "BatonSigning", "BatonStore", "BatonPolicy", "BatonIdentity", "BatonServer", "BatonSynthetic", "BatonAudit",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -139,11 +146,12 @@ let package = Package(
             name: "BatonSigningTests",
             dependencies: ["BatonSigning", "BatonSynthetic", .product(name: "Crypto", package: "swift-crypto")]
         ),
-        .testTarget(name: "BatonStoreTests", dependencies: ["BatonStore", "BatonSynthetic"]),
+        .testTarget(name: "BatonStoreTests", dependencies: ["BatonStore", "BatonSynthetic", "BatonAudit", "BatonSigning"]),
+        .testTarget(name: "BatonAuditTests", dependencies: ["BatonAudit", "BatonSigning", "BatonCore"]),
         .testTarget(
             name: "BatonServerTests",
             dependencies: [
-                "BatonServer", "BatonSynthetic",
+                "BatonServer", "BatonSynthetic", "BatonAudit",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "PropertyBased", package: "swift-property-based"),
                 .product(name: "Yams", package: "Yams"),
@@ -154,8 +162,9 @@ let package = Package(
         .testTarget(
             name: "BatonEndToEndTests",
             dependencies: [
-                "BatonCore", "BatonSigning", "BatonStore", "BatonSynthetic", "BatonIdentity",
+                "BatonCore", "BatonSigning", "BatonStore", "BatonSynthetic", "BatonIdentity", "BatonAudit",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
     ]

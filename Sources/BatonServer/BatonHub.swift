@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import BatonAudit
 import BatonCore
 import BatonIdentity
 import BatonPolicy
@@ -94,9 +95,14 @@ public final class BatonHub: Sendable {
             logger.notice("created the hub signing key", metadata: ["kid": "\(hubKey.kid)", "path": "\(configuration.resolvedHubKeyPath)"])
         }
         let metrics = HubMetrics(factory: PrometheusMetricsFactory(registry: prometheus))
+        let signer: TreeHeadSigner? = configuration.auditLog
+            ? { @Sendable size, root, at in try SignedTreeHead(size: size, root: root, at: at).sign(with: hubKey) } : nil
+        if !configuration.auditLog {
+            logger.warning("the audit log is OFF: nothing this hub does can be proven afterwards (use only to measure its cost)")
+        }
         let store = try SQLiteStore(
             path: configuration.database, logger: logger, observeBatch: { metrics.recordCommitBatch(size: $0.size, duration: $0.duration) },
-            observeSync: { metrics.recordSync(duration: $0) })
+            observeSync: { metrics.recordSync(duration: $0) }, treeHeadSigner: signer, now: { clock.now() })
         logger.info("hub opened", metadata: [
             "agencies": "\(registry.agencies.count)", "keys": "\(registry.allKeys.count)", "hubKid": "\(hubKey.kid)",
             "policyVersion": "\(policies.version.prefix(12))",
@@ -155,6 +161,7 @@ public final class BatonHub: Sendable {
         guard configuration.runsBackgroundWork else { return [] }
         return [
             SweeperService(sweeper: sweeper, interval: configuration.sweepInterval, logger: logger),
+            CheckpointService(hub: self, interval: configuration.checkpointInterval),
             DeliveryService(worker: deliveries, interval: configuration.deliveryInterval, logger: logger),
             ReloadOnHangup(hub: self),
         ]
@@ -203,6 +210,7 @@ public final class BatonHub: Sendable {
         PersonRoutes(hub: self).register(on: router)
         OperationsRoutes(hub: self).register(on: router)
         OversightRoutes(hub: self).register(on: router)
+        AuditRoutes(hub: self).register(on: router)
     }
 
     /// The HTTP application, listening on the configured host and port, running `services`

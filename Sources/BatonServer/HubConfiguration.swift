@@ -26,6 +26,10 @@ public struct HubConfiguration: Sendable {
     /// Whether the sweeper and the delivery worker run beside the server. Tests that drive them by
     /// hand (with a manual clock) turn this off.
     public var runsBackgroundWork = true
+    /// Whether the hub keeps its tamper-evident audit log. Always, except to measure its cost.
+    public var auditLog = true
+    /// How often the latest signed tree head of the audit log is published as a checkpoint.
+    public var checkpointInterval: Duration = .seconds(60)
 
     public init() {}
 

@@ -32,7 +32,8 @@ struct HubRules: Sendable {
         pipeline = IntakePipeline(
             cases: CaseIntake(
                 workflow: workflow, identity: identity, router: MessageRouter(policy: policies.routing, agencies: Array(registry.agencies.values))),
-            replies: ReplyIntake(workflow: workflow), hubKey: hubKey, registry: registry, disclosure: disclosure)
+            replies: ReplyIntake(workflow: workflow), hubKey: hubKey, registry: registry, disclosure: disclosure,
+            auditLog: configuration.auditLog)
     }
 }
 

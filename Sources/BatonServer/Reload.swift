@@ -48,6 +48,14 @@ extension BatonHub {
         }
         let (registry, policies) = loaded
         try await Self.keep(policies, in: store, at: now)
+        let previousVersion = rules.current.policies.version
+        try await store.write { transaction in
+            try transaction.apply(.event("rules.reloaded", [
+                "trigger": .string(trigger), "policyVersion": .string(policies.version), "previousPolicyVersion": .string(previousVersion),
+                "agencies": .number(Double(registry.agencies.count)), "keys": .number(Double(registry.allKeys.count)),
+                "registrySha256": .string(Self.registryDigest(registry)),
+            ]))
+        }
         let previous = rules.replace(with: HubRules(
             registry: registry, policies: policies, configuration: configuration, identity: identity, hubKey: hubKey, identifiers: identifiers,
             loadedAt: now))
@@ -65,6 +73,18 @@ extension BatonHub {
         return ReloadReport(
             policyVersion: policies.version, previousPolicyVersion: previous.policies.version, agencies: registry.agencies.count,
             keys: registry.allKeys.count, loadedAt: now, warnings: warnings)
+    }
+}
+
+extension BatonHub {
+    /// A digest of what the registry trusts: every agency and key (id, public key thumbprint,
+    /// validity, revocation), for the audit log's record of a reload.
+    static func registryDigest(_ registry: AgencyRegistry) -> String {
+        let lines = registry.allKeys.map { key in
+            [key.qualifiedKid, key.publicKey.thumbprint, key.notBefore.map(RFC3339.format) ?? "", key.notAfter.map(RFC3339.format) ?? "", "\(key.revoked)"]
+                .joined(separator: " ")
+        } + registry.agencies.keys.sorted().map(\.rawValue)
+        return Digest.sha256Hex(Array(lines.joined(separator: "\n").utf8))
     }
 }
 

@@ -8,9 +8,10 @@ public enum JWSType: String, Sendable, CaseIterable {
     case bearer = "JWT"
     case receipt = "baton-receipt"
     case delivery = "baton-delivery"
+    case checkpoint = "baton-checkpoint"
 
     /// RFC 7515 §4.1.9: compared case-insensitively, with an optional `application/` prefix.
-    func matches(_ typ: String?) -> Bool {
+    public func matches(_ typ: String?) -> Bool {
         guard var typ = typ?.lowercased() else { return false }
         if typ.hasPrefix("application/") { typ.removeFirst("application/".count) }
         return typ == rawValue.lowercased()

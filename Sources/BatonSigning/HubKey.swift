@@ -52,18 +52,21 @@ public struct Receipt: Sendable, Equatable {
     public var sha256: String
     /// The message's position in the hub's intake order.
     public var sequence: Int64
+    /// The index of the message's entry in the hub's audit log (nil on a hub without one).
+    public var auditIndex: Int64?
 
-    public init(messageId: MessageID, from: AgencyID, kid: String, receivedAt: Date, sha256: String, sequence: Int64) {
+    public init(messageId: MessageID, from: AgencyID, kid: String, receivedAt: Date, sha256: String, sequence: Int64, auditIndex: Int64? = nil) {
         self.messageId = messageId
         self.from = from
         self.kid = kid
         self.receivedAt = receivedAt
         self.sha256 = sha256
         self.sequence = sequence
+        self.auditIndex = auditIndex
     }
 
     public var payload: JSONValue {
-        [
+        var object: JSONObject = [
             "messageId": .string(messageId.rawValue),
             "from": ["agency": .string(from.rawValue)],
             "kid": .string(kid),
@@ -71,6 +74,8 @@ public struct Receipt: Sendable, Equatable {
             "sha256": .string(sha256),
             "sequence": .number(Double(sequence)),
         ]
+        if let auditIndex { object["auditIndex"] = .number(Double(auditIndex)) }
+        return .object(object)
     }
 
     /// Reads a receipt payload back (for `baton submit` and tests).
@@ -83,7 +88,9 @@ public struct Receipt: Sendable, Equatable {
             let sha256 = object["sha256"]?.stringValue,
             let sequence = object["sequence"]?.numberValue
         else { return nil }
-        self.init(messageId: messageId, from: from, kid: kid, receivedAt: receivedAt, sha256: sha256, sequence: Int64(sequence))
+        self.init(
+            messageId: messageId, from: from, kid: kid, receivedAt: receivedAt, sha256: sha256, sequence: Int64(sequence),
+            auditIndex: object["auditIndex"]?.numberValue.map { Int64($0) })
     }
 }
 

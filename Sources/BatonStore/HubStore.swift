@@ -222,6 +222,26 @@ public protocol StoreReader {
     func disclosure(of item: ItemID) throws -> (policyVersion: String, decidedAt: Date, record: String)?
     /// The policy files (JSON: name → text) of a version the hub has run.
     func policyFiles(version: String) throws -> String?
+
+    // The audit log (AuditLog.swift).
+
+    /// How many entries the log holds.
+    func auditSize() throws -> Int64
+    func auditEntry(_ index: Int64) throws -> AuditEntry?
+    /// Every entry in order (exporting the log).
+    func forEachAuditEntry(_ body: (AuditEntry) throws -> Void) throws
+    func latestTreeHead() throws -> TreeHead?
+    func treeHead(size: Int64) throws -> TreeHead?
+    /// Every signed tree head in order (exporting the log).
+    func forEachTreeHead(_ body: (TreeHead) throws -> Void) throws
+    /// Published checkpoints covering more than `size` entries, oldest first.
+    func checkpoints(after size: Int64, limit: Int) throws -> [TreeHead]
+    /// The audit path of entry `index` in the tree of `size` entries (RFC 6962).
+    func inclusionProof(index: Int64, size: Int64) throws -> [[UInt8]]
+    /// The consistency proof between the trees of `from` and `to` entries (RFC 6962).
+    func consistencyProof(from: Int64, to: Int64) throws -> [[UInt8]]
+    /// Entries recording a read of `person`'s data, oldest first.
+    func accessEntries(of person: PersonID) throws -> [AuditEntry]
 }
 
 /// A change the hub makes to what it holds. Every write is an insert or an update of derived
@@ -252,6 +272,11 @@ public enum StoreWrite: Sendable {
     case policyVersion(String, at: Date, files: String)
     /// Sets (or, with a nil value, clears) what the hub knows of a person.
     case fact(person: PersonID, name: String, value: String?, at: Date, messageSequence: Int64)
+    /// A read of personal data, kept only in the audit log (and its per-person index).
+    case access(AccessRecord)
+    /// Something else the audit log must hold (a reload of the rules, a sign-in): a name and
+    /// references, kept only in the audit log.
+    case event(String, JSONObject)
 }
 
 /// Reads and writes inside one transaction; a write is visible to the reads after it.
@@ -299,6 +324,9 @@ public protocol HubStore: Sendable {
     /// ``write(_:)`` already wait; a reader calls this before acting outside the hub on what it
     /// read (a push to a webhook), since a read may see a commit just before it is durable.
     func waitUntilDurable() async throws
+    /// Publishes a checkpoint of the audit log (a signed tree head marked as a checkpoint); nil when
+    /// the store keeps no audit log.
+    func auditCheckpoint() async throws -> TreeHead?
     /// Throws when the store cannot serve requests (for `/readyz`).
     func checkReadiness() async throws
     /// Finishes pending writes and releases the database.

@@ -17,6 +17,8 @@ struct IntakePipeline: Sendable {
     let hubKey: HubKey
     let registry: AgencyRegistry
     let disclosure: Disclosure
+    /// Whether the hub keeps an audit log (receipts then name the message's entry).
+    var auditLog = true
 
     /// Called once the store has answered for `message`: index entries of a message that did not
     /// commit are taken out.
@@ -76,9 +78,10 @@ struct IntakePipeline: Sendable {
             if let dueAt = item.state.dueAt { entry["dueAt"] = .string(RFC3339.format(dueAt)) }
             return .object(entry)
         })
+        // The message's audit entry is appended, after everything decided here, at the log's end.
         let receipt = Receipt(
             messageId: incoming.messageId, from: incoming.sender, kid: incoming.senderKid, receivedAt: incoming.receivedAt,
-            sha256: incoming.sha256, sequence: sequence)
+            sha256: incoming.sha256, sequence: sequence, auditIndex: auditLog ? try transaction.auditSize() : nil)
         return IntakeDecision(receipt: try hubKey.sign(receipt.payload, type: .receipt), summary: .object(summary))
     }
 

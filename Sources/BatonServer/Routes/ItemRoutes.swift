@@ -67,8 +67,10 @@ struct ItemRoutes {
             }
             let message = try transaction.message(sequence: item.messageSequence)
             let recorded = try RecordedDisclosure.of(item.id, in: transaction)
-            return views.recipientView(
+            let view = views.recipientView(
                 item, message: message, history: try transaction.history(of: item.id), at: now, recorded: recorded, role: identity.role)
+            try transaction.apply(.access(try views.access(of: view, item: item, reader: identity.agency, role: identity.role, channel: "api", in: transaction)))
+            return view
         }
         guard let view else { throw Problem(.notFound, "No item with this id is visible to your agency.") }
         return .json(.object(view))

@@ -39,12 +39,30 @@ struct PersonRoutes {
     var views: PersonViews { PersonViews(hub: hub) }
 
     /// The caller, if it may see people's records.
-    func authorise(_ request: Request) throws -> AgencyID {
+    func authorise(_ request: Request) throws -> AgencyID { try caller(request).agency }
+
+    func caller(_ request: Request) throws -> BearerIdentity {
         let identity = try hub.authenticate(request)
         guard PersonAccess(policies: hub.policies).mayReadPeople(identity.agency) else {
             throw Problem(.notPermitted, "Only the MASH (\(hub.policies.routing.triage)) may read people's records and the identity review queue.")
         }
-        return identity.agency
+        return identity
+    }
+
+    /// Reads what `body` returns in a write transaction that records, in the audit log, that
+    /// `reader` read `resource` about the people `body` names.
+    func logged<T: Sendable>(
+        _ reader: BearerIdentity, _ resource: String, _ body: @escaping @Sendable (any StoreTransaction) throws -> (T, [PersonID])
+    ) async throws -> T {
+        try await hub.store.write { transaction in
+            let (value, persons) = try body(transaction)
+            if !persons.isEmpty {
+                try transaction.apply(.access(AccessRecord(
+                    channel: "api", resource: resource, reader: reader.agency, role: (reader.role ?? .lead).rawValue,
+                    persons: Array(Set(persons)).sorted())))
+            }
+            return value
+        }
     }
 
     func personID(_ context: BasicRequestContext) throws -> PersonID {
@@ -57,23 +75,28 @@ struct PersonRoutes {
     // MARK: - People
 
     func person(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
-        _ = try authorise(request)
+        let reader = try caller(request)
         let id = try personID(context)
         let views = self.views
         let now = hub.clock.now()
-        guard let view = try await hub.store.read({ reader in try views.person(id, at: now, in: reader) }) else {
+        let identity = hub.identity
+        let found: JSONObject? = try await logged(reader, "person") { transaction in
+            let view = try views.person(id, at: now, in: transaction)
+            return (view, try view == nil ? [] : [identity.livePerson(id, in: transaction) ?? id])
+        }
+        guard let view = found else {
             throw Problem(.notFound, "No person with this id.")
         }
         return .json(.object(view))
     }
 
     func chronology(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
-        _ = try authorise(request)
+        let reader = try caller(request)
         let id = try personID(context)
         let identity = hub.identity
-        let result: (PersonID, [ChronologyEntry])? = try await hub.store.read { reader in
-            guard let live = try identity.livePerson(id, in: reader) else { return nil }
-            return (live, try reader.chronology(of: live))
+        let result: (PersonID, [ChronologyEntry])? = try await logged(reader, "chronology") { transaction in
+            guard let live = try identity.livePerson(id, in: transaction) else { return (nil, []) }
+            return ((live, try transaction.chronology(of: live)), [live])
         }
         guard let (live, entries) = result else { throw Problem(.notFound, "No person with this id.") }
         return .json([
@@ -85,7 +108,7 @@ struct PersonRoutes {
     // MARK: - Reviews
 
     func reviews(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
-        _ = try authorise(request)
+        let reader = try caller(request)
         let parameters = request.uri.queryParameters
         var status: IdentityReview.Status? = .open
         if let text = parameters["status"].map(String.init) {
@@ -103,11 +126,11 @@ struct PersonRoutes {
         }
         let views = self.views
         let (wanted, pageSize) = (status, limit)
-        let (page, more): ([JSONValue], Bool) = try await hub.store.read { reader in
-            var reviews = try reader.reviews(status: wanted, after: after, limit: pageSize + 1)
+        let (page, more): ([JSONValue], Bool) = try await logged(reader, "review") { transaction in
+            var reviews = try transaction.reviews(status: wanted, after: after, limit: pageSize + 1)
             let more = reviews.count > pageSize
             if more { reviews.removeLast() }
-            return (try reviews.map { .object(try views.review($0, in: reader)) }, more)
+            return ((try reviews.map { .object(try views.review($0, in: transaction)) }, more), reviews.flatMap { [$0.person, $0.candidate] })
         }
         var body: JSONObject = ["reviews": .array(page)]
         if more, let last = page.last?.objectValue?["id"] { body["nextCursor"] = last }
@@ -115,10 +138,14 @@ struct PersonRoutes {
     }
 
     func review(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
-        _ = try authorise(request)
+        let reader = try caller(request)
         let id = context.parameters.get("reviewId") ?? ""
         let views = self.views
-        guard let view = try await hub.store.read({ reader in try reader.review(id).map { try views.review($0, in: reader) } }) else {
+        let found: JSONObject? = try await logged(reader, "review") { transaction in
+            guard let review = try transaction.review(id) else { return (nil, []) }
+            return (try views.review(review, in: transaction), [review.person, review.candidate])
+        }
+        guard let view = found else {
             throw Problem(.notFound, "No review with this id.")
         }
         return .json(.object(view))
@@ -163,7 +190,9 @@ struct PersonRoutes {
         }
         if let merge { identity.applied(merge) }
         hub.logger.info("identity review decided", metadata: ["review": "\(review.id)", "decision": "\(review.status.rawValue)", "agency": "\(agency)"])
-        let view = try await hub.store.read { reader in try views.review(review, in: reader) }
+        let view = try await logged(try caller(request), "review") { transaction in
+            (try views.review(review, in: transaction), [review.person, review.candidate])
+        }
         return .json(.object(view))
     }
 
@@ -191,9 +220,13 @@ struct PersonRoutes {
     }
 
     func mergeRecord(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
-        _ = try authorise(request)
+        let reader = try caller(request)
         let id = context.parameters.get("mergeId") ?? ""
-        guard let merge = try await hub.store.read({ try $0.merge(id) }) else { throw Problem(.notFound, "No merge with this id.") }
+        let found: PersonMerge? = try await logged(reader, "merge") { transaction in
+            guard let merge = try transaction.merge(id) else { return (nil, []) }
+            return (merge, [merge.survivor, merge.merged])
+        }
+        guard let merge = found else { throw Problem(.notFound, "No merge with this id.") }
         return .json(.object(PersonViews.merge(merge)))
     }
 

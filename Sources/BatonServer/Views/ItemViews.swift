@@ -64,6 +64,24 @@ struct ItemViews: Sendable {
         return object
     }
 
+    /// The audit-log record of `view` (an item as its recipient reads it) having been read: the
+    /// sections it showed and the people it named, by person id.
+    func access(
+        of view: JSONObject, item: Item, reader: AgencyID, role: StaffRole?, channel: String, in transaction: any StoreReader
+    ) throws -> AccessRecord {
+        let content = view["content"]?.objectValue
+        let refs = Set(["subjects", "persons"].flatMap { content?[$0]?.arrayValue ?? [] }.compactMap { $0.objectValue?["ref"]?.stringValue })
+        var persons: [PersonID] = []
+        if !refs.isEmpty {
+            persons = try transaction.mentions(messageSequence: item.messageSequence).filter { refs.contains($0.ref) }.map(\.person)
+        }
+        return AccessRecord(
+            channel: channel, resource: "item", reader: reader, role: (role ?? .lead).rawValue, item: item.id, messageSequence: item.messageSequence,
+            persons: Array(Set(persons)).sorted(),
+            sections: content?["sections"]?.arrayValue?.compactMap { $0.objectValue?["label"]?.stringValue } ?? [],
+            basis: content?["consent"]?.objectValue?["basis"]?.stringValue, purpose: item.purpose)
+    }
+
     func stateDetails(_ item: Item, into object: inout JSONObject) {
         if let owner = item.state.owner { object["owner"] = ownerJSON(owner) }
         if let decision = item.state.decision { object["decision"] = outcomeJSON(decision) }

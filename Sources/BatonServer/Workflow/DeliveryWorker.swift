@@ -63,7 +63,7 @@ public struct DeliveryWorker: Sendable {
                 return
             }
             let views = self.views
-            let body: String? = try await store.read { reader in
+            let prepared: (body: String, access: AccessRecord)? = try await store.read { reader in
                 guard let item = try reader.item(delivery.itemID) else { return nil }
                 let message = try reader.message(sequence: item.messageSequence)
                 let recorded = try RecordedDisclosure.of(item.id, in: reader)
@@ -72,9 +72,10 @@ public struct DeliveryWorker: Sendable {
                     "deliveryId": .string(delivery.id), "reason": .string(delivery.reason), "sentAt": .string(RFC3339.format(now)),
                     "item": .object(view),
                 ]
-                return try hubKey.sign(payload, type: .delivery)
+                let access = try views.access(of: view, item: item, reader: delivery.agency, role: nil, channel: "webhook", in: reader)
+                return (try hubKey.sign(payload, type: .delivery), access)
             }
-            guard let body else {
+            guard let (body, access) = prepared else {
                 try await finish(delivery, at: now, delivered: false, error: "the item does not exist", abandon: true)
                 return
             }
@@ -89,20 +90,22 @@ public struct DeliveryWorker: Sendable {
                 status = response.status.code
                 _ = try? await response.body.collect(upTo: 64 * 1024)
             } catch {
-                try await finish(delivery, at: now, delivered: false, error: "connection failed (\(type(of: error)))", abandon: false)
+                try await finish(delivery, at: now, delivered: false, error: "connection failed (\(type(of: error)))", abandon: false, sent: access)
                 return
             }
             if (200..<300).contains(status) {
-                try await finish(delivery, at: now, delivered: true, error: nil, abandon: false)
+                try await finish(delivery, at: now, delivered: true, error: nil, abandon: false, sent: access)
             } else {
-                try await finish(delivery, at: now, delivered: false, error: "HTTP \(status)", abandon: false)
+                try await finish(delivery, at: now, delivered: false, error: "HTTP \(status)", abandon: false, sent: access)
             }
         } catch {
             logger.error("delivery bookkeeping failed; it will be retried", metadata: ["delivery": "\(delivery.id)", "error.type": "\(type(of: error))"])
         }
     }
 
-    func finish(_ delivery: Delivery, at now: Date, delivered: Bool, error: String?, abandon: Bool) async throws {
+    /// Records an attempt; `sent` is the audit record of the item's content having left the hub
+    /// (every attempt that made a request: the receiver may have read it whatever it answered).
+    func finish(_ delivery: Delivery, at now: Date, delivered: Bool, error: String?, abandon: Bool, sent: AccessRecord? = nil) async throws {
         var updated = delivery
         updated.attempts += 1
         if delivered {
@@ -123,6 +126,7 @@ public struct DeliveryWorker: Sendable {
         let final = updated
         try await store.write { transaction in
             try transaction.apply(.updateDelivery(final))
+            if let sent { try transaction.apply(.access(sent)) }
             if delivered, let item = try transaction.item(final.itemID) {
                 try workflow.apply(.delivered(channel: .push), to: item, at: now, in: transaction)
             }

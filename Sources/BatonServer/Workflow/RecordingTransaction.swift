@@ -54,4 +54,14 @@ final class RecordingTransaction: StoreTransaction {
     func openItems(about person: PersonID, purpose: String) throws -> [Item] { try base.openItems(about: person, purpose: purpose) }
     func disclosure(of item: ItemID) throws -> (policyVersion: String, decidedAt: Date, record: String)? { try base.disclosure(of: item) }
     func policyFiles(version: String) throws -> String? { try base.policyFiles(version: version) }
+    func auditSize() throws -> Int64 { try base.auditSize() }
+    func auditEntry(_ index: Int64) throws -> AuditEntry? { try base.auditEntry(index) }
+    func forEachAuditEntry(_ body: (AuditEntry) throws -> Void) throws { try base.forEachAuditEntry(body) }
+    func latestTreeHead() throws -> TreeHead? { try base.latestTreeHead() }
+    func treeHead(size: Int64) throws -> TreeHead? { try base.treeHead(size: size) }
+    func forEachTreeHead(_ body: (TreeHead) throws -> Void) throws { try base.forEachTreeHead(body) }
+    func checkpoints(after size: Int64, limit: Int) throws -> [TreeHead] { try base.checkpoints(after: size, limit: limit) }
+    func inclusionProof(index: Int64, size: Int64) throws -> [[UInt8]] { try base.inclusionProof(index: index, size: size) }
+    func consistencyProof(from: Int64, to: Int64) throws -> [[UInt8]] { try base.consistencyProof(from: from, to: to) }
+    func accessEntries(of person: PersonID) throws -> [AuditEntry] { try base.accessEntries(of: person) }
 }

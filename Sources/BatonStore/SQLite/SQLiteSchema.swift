@@ -216,6 +216,42 @@ enum SQLiteSchema {
                 )
                 """)
         }
+        migrator.registerMigration("5-audit") { db in
+            // The tamper-evident audit log (AuditLog.swift): entries, the Merkle tree's nodes, a
+            // hub-signed tree head per commit, and which entries record reads of whose data.
+            try db.execute(sql: """
+                CREATE TABLE audit_entry (
+                    idx  INTEGER PRIMARY KEY,
+                    at   INTEGER NOT NULL,
+                    body BLOB    NOT NULL
+                )
+                """)
+            try db.execute(sql: """
+                CREATE TABLE audit_node (
+                    level INTEGER NOT NULL,
+                    idx   INTEGER NOT NULL,
+                    hash  BLOB    NOT NULL,
+                    PRIMARY KEY (level, idx)
+                ) WITHOUT ROWID
+                """)
+            try db.execute(sql: """
+                CREATE TABLE audit_head (
+                    tree_size  INTEGER PRIMARY KEY,
+                    root       BLOB    NOT NULL,
+                    at         INTEGER NOT NULL,
+                    jws        TEXT    NOT NULL,
+                    checkpoint INTEGER NOT NULL DEFAULT 0
+                )
+                """)
+            try db.execute(sql: "CREATE INDEX audit_head_checkpoint ON audit_head (checkpoint, tree_size)")
+            try db.execute(sql: """
+                CREATE TABLE audit_person (
+                    person_id TEXT    NOT NULL,
+                    idx       INTEGER NOT NULL,
+                    PRIMARY KEY (person_id, idx)
+                ) WITHOUT ROWID
+                """)
+        }
         return migrator
     }
 }

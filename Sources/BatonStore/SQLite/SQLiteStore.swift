@@ -33,6 +33,11 @@ public final class SQLiteStore: HubStore {
     private let checkpointer: WALCheckpointer
     private let walSync: WALSync
     private let logger: Logger
+    /// Signs a tree head after every commit that appended to the audit log; nil keeps no audit
+    /// log (stores opened by tools and tests that do not need one).
+    private let treeHeadSigner: TreeHeadSigner?
+    /// The hub's clock, for the time of audit entries written outside intake.
+    private let now: @Sendable () -> Date
 
     struct Job: Sendable {
         let message: IncomingMessage
@@ -44,10 +49,12 @@ public final class SQLiteStore: HubStore {
     ///   - observeSync: told how long each sync of the write-ahead log took.
     public init(
         path: String, logger: Logger = Logger(label: "baton.store"), observeBatch: (@Sendable (CommitBatchObservation) -> Void)? = nil,
-        observeSync: (@Sendable (Duration) -> Void)? = nil
+        observeSync: (@Sendable (Duration) -> Void)? = nil, treeHeadSigner: TreeHeadSigner? = nil, now: @escaping @Sendable () -> Date = { Date() }
     ) throws {
         self.path = path
+        self.now = now
         self.logger = logger
+        self.treeHeadSigner = treeHeadSigner
         var configuration = Configuration()
         configuration.journalMode = .wal
         configuration.busyMode = .timeout(5)
@@ -72,7 +79,7 @@ public final class SQLiteStore: HubStore {
         let walSync = WALSync(databasePath: path, logger: logger, observe: observeSync)
         self.walSync = walSync
         self.committer = GroupCommitter(observeBatch: observeBatch, durable: { try await walSync.sync() }) { jobs in
-            try await pool.write { db in try SQLiteStore.store(jobs, in: db) }
+            try await pool.write { db in try SQLiteStore.store(jobs, in: db, signer: treeHeadSigner) }
         }
     }
 
@@ -92,15 +99,17 @@ public final class SQLiteStore: HubStore {
     /// is already closed, say) leaves nothing behind and does not undo the others. A failure of the
     /// transaction itself (an I/O error at commit) fails every message in the batch, and none of
     /// them is receipted.
-    static func store(_ jobs: [Job], in db: Database) throws -> [Result<IntakeResult, any Error>] {
+    static func store(_ jobs: [Job], in db: Database, signer: TreeHeadSigner? = nil) throws -> [Result<IntakeResult, any Error>] {
         var nextSequence = (try Int64.fetchOne(db.cachedStatement(sql: "SELECT MAX(sequence) FROM message")) ?? 0) + 1
         let existing = try db.cachedStatement(sql: "SELECT sequence, jws_sha256 FROM message WHERE sender_agency = ? AND message_id = ?")
         let insert = try db.cachedStatement(sql: """
             INSERT INTO message (sequence, sender_agency, message_id, kind, sender_kid, sent_at, received_at, jws_sha256, jws, receipt, intake_summary)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
-        let transaction = SQLiteTransaction(db: db)
+        let journal = signer == nil ? nil : AuditJournal()
+        let transaction = SQLiteTransaction(db: db, journal: journal)
         var results: [Result<IntakeResult, any Error>] = []
+        var logged = false
         results.reserveCapacity(jobs.count)
         for job in jobs {
             let message = job.message
@@ -120,6 +129,8 @@ public final class SQLiteStore: HubStore {
                 let sequence = nextSequence
                 var decision: IntakeDecision?
                 try db.inSavepoint {
+                    journal?.changes.removeAll()
+                    journal?.persons.removeAll()
                     let decided = try job.decide(message, sequence, transaction)
                     try insert.execute(arguments: [
                         sequence, message.sender.rawValue, message.messageId.rawValue, message.kind.rawValue,
@@ -127,6 +138,16 @@ public final class SQLiteStore: HubStore {
                         message.sha256, message.jws.withUnsafeBufferPointer { Data(buffer: $0) }, decided.receipt,
                         decided.summary.serializedString(),
                     ])
+                    if let journal {
+                        // The message's entry: what arrived (by hash) and every change deciding it made.
+                        journal.changes.insert([
+                            "change": "message.received", "messageSequence": .number(Double(sequence)), "sender": .string(message.sender.rawValue),
+                            "messageId": .string(message.messageId.rawValue), "kind": .string(message.kind.rawValue),
+                            "kid": .string(message.senderKid), "sha256": .string(message.sha256),
+                        ], at: 0)
+                        try transaction.appendAuditEntry("intake", journal: journal, at: message.receivedAt)
+                        logged = true
+                    }
                     decision = decided
                     return .commit
                 }
@@ -140,6 +161,9 @@ public final class SQLiteStore: HubStore {
                 results.append(.failure(error))
             }
         }
+        if logged, let signer, let last = jobs.last {
+            try transaction.signTreeHead(with: signer, at: last.message.receivedAt)
+        }
         return results
     }
 
@@ -148,9 +172,31 @@ public final class SQLiteStore: HubStore {
     }
 
     public func write<T: Sendable>(_ body: @escaping @Sendable (any StoreTransaction) throws -> T) async throws -> T {
-        let result = try await pool.write { db in try body(SQLiteTransaction(db: db)) }
+        let signer = treeHeadSigner
+        let clock = now
+        let result = try await pool.write { db in
+            let journal = signer == nil ? nil : AuditJournal()
+            let transaction = SQLiteTransaction(db: db, journal: journal)
+            let result = try body(transaction)
+            if let journal, let signer, !journal.changes.isEmpty {
+                let now = clock()
+                try transaction.appendAuditEntry("write", journal: journal, at: now)
+                try transaction.signTreeHead(with: signer, at: now)
+            }
+            return result
+        }
         try await walSync.sync()
         return result
+    }
+
+    /// Publishes a checkpoint: the tree head of the log as it stands, signed (a new head if the log
+    /// grew since the last), marked as a checkpoint. Nil when the store keeps no audit log.
+    public func auditCheckpoint() async throws -> TreeHead? {
+        guard let signer = treeHeadSigner else { return nil }
+        let clock = now
+        let head = try await pool.write { db in try SQLiteTransaction(db: db).signTreeHead(with: signer, at: clock(), checkpoint: true) }
+        try await walSync.sync()
+        return head
     }
 
     public func waitUntilDurable() async throws {

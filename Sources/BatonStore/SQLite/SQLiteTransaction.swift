@@ -1,3 +1,4 @@
+import BatonAudit
 import BatonCore
 import Foundation
 import GRDB
@@ -8,6 +9,8 @@ import GRDB
 /// the sweeper query kept beside it.
 struct SQLiteTransaction: StoreTransaction {
     let db: Database
+    /// Collects the changes this transaction applies, for its audit-log entry (nil: not logged).
+    var journal: AuditJournal? = nil
 
     static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
@@ -378,6 +381,7 @@ struct SQLiteTransaction: StoreTransaction {
     // MARK: - Writes
 
     func apply(_ write: StoreWrite) throws {
+        journal?.record(write)
         switch write {
         case .insertItem(let item, let subjects, let history):
             try db.cachedStatement(sql: """
@@ -523,6 +527,10 @@ struct SQLiteTransaction: StoreTransaction {
             } else {
                 try db.cachedStatement(sql: "DELETE FROM person_fact WHERE person_id = ? AND name = ?").execute(arguments: [person.rawValue, name])
             }
+
+        case .access, .event:
+            // Kept only in the audit log (the journal above).
+            break
         }
     }
 

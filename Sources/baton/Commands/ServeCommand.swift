@@ -41,6 +41,12 @@ struct HubOptions: ParsableArguments {
     @Option(name: .customLong("sweep-interval"), help: "Seconds between deadline sweeps (env BATON_SWEEP_INTERVAL; default 5).")
     var sweepInterval: Int?
 
+    @Option(name: .customLong("checkpoint-interval"), help: "Seconds between published audit-log checkpoints (env BATON_CHECKPOINT_INTERVAL; default 60).")
+    var checkpointInterval: Int?
+
+    @Option(name: .customLong("audit-log"), help: ArgumentHelp("on (the default) or off. Off only to measure what the audit log costs: a hub without it cannot prove what it did.", visibility: .hidden))
+    var auditLog: String?
+
     func configuration(defaultDatabase: String = "./baton.sqlite") throws -> HubConfiguration {
         var configuration = HubConfiguration()
         configuration.host = Environment.value(host, "BATON_HOST", default: configuration.host)
@@ -52,6 +58,13 @@ struct HubOptions: ParsableArguments {
         configuration.maxPayloadBytes = try integer(maxPayloadBytes, "BATON_MAX_PAYLOAD_BYTES", default: configuration.maxPayloadBytes, range: 1024...(16 * 1024 * 1024), name: "max-payload-bytes")
         configuration.clockSkew = TimeInterval(try integer(clockSkew, "BATON_CLOCK_SKEW", default: Int(configuration.clockSkew), range: 1...3600, name: "clock-skew"))
         configuration.sweepInterval = .seconds(try integer(sweepInterval, "BATON_SWEEP_INTERVAL", default: 5, range: 1...3600, name: "sweep-interval"))
+        configuration.checkpointInterval = .seconds(
+            try integer(checkpointInterval, "BATON_CHECKPOINT_INTERVAL", default: 60, range: 1...86_400, name: "checkpoint-interval"))
+        switch Environment.value(auditLog, "BATON_AUDIT_LOG", default: "on") {
+        case "on": configuration.auditLog = true
+        case "off": configuration.auditLog = false
+        default: throw CLIError("--audit-log must be on or off", exitCode: 78)
+        }
         if configuration.database.hasPrefix("postgres://") || configuration.database.hasPrefix("postgresql://") {
             throw CLIError("PostgreSQL is not supported by this version yet; give a SQLite file path for --database", exitCode: 78)
         }
