@@ -171,6 +171,15 @@ struct NeedToKnowFixtureTests {
         #expect(failures.isEmpty, "\(failures.map(\.description).joined(separator: "\n"))")
     }
 
+    @Test("every rule of the shipped policy decides at least one section of some fixture")
+    func everyRuleIsCovered() throws {
+        let policy = try ShippedPolicies.load().needToKnow
+        let fixtures = try NeedToKnowFixture.load(directory: Self.fixtures, agencies: SampleAgencies.all)
+        let deciding = Set(fixtures.flatMap { fixture in fixture.sections.compactMap { policy.decide($0, for: fixture.request).rule } })
+        let uncovered = policy.rules.map(\.id).filter { !deciding.contains($0) }
+        #expect(uncovered.isEmpty, "rules no fixture exercises: \(uncovered)")
+    }
+
     @Test("a policy change that shows a withheld section fails its fixture, naming the rule that showed it")
     func changeIsCaught() throws {
         var policy = try ShippedPolicies.load().needToKnow

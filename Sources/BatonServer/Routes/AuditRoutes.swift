@@ -206,7 +206,7 @@ extension BatonHub {
     /// Publishes a checkpoint of the audit log now and logs it (size and root: no personal data),
     /// so that log shipping carries it outside the hub too.
     @discardableResult
-    func checkpoint(trigger: String) async throws -> TreeHead? {
+    public func checkpoint(trigger: String) async throws -> TreeHead? {
         guard let head = try await store.auditCheckpoint() else { return nil }
         logger.notice("audit checkpoint", metadata: [
             "treeSize": "\(head.size)", "rootHash": "\(head.root.hexString)", "trigger": "\(trigger)",

@@ -133,6 +133,11 @@ struct DemoCommand: AsyncParsableCommand {
                   curl -s -H "Authorization: Bearer $(swift run baton token --key \(demoKeys)/northmoor-mash.jwk)" \(base)/v1/identity/reviews
                 a child's record and chronology across agencies (a person id from a receipt):
                   curl -s -H "Authorization: Bearer $(swift run baton token --key \(demoKeys)/northmoor-mash.jwk)" \(base)/v1/persons/<person>/chronology
+                who saw what about that child, when, on what basis (the audit log's access log):
+                  curl -s -H "Authorization: Bearer $(swift run baton token --key \(demoKeys)/northmoor-mash.jwk --role auditor)" \(base)/v1/persons/<person>/access-log
+                the audit log's latest checkpoint, then verify the whole log offline:
+                  curl -s \(base)/v1/audit/checkpoints/latest
+                  swift run baton audit export --database \(database) --output audit.jsonl && swift run baton audit verify audit.jsonl
               Sending \(messages) synthetic messages from \(keys.count) fictional agencies\(interval > 0 ? ", then one every \(interval) s" : ""). Ctrl-C stops.
 
             """)
@@ -169,6 +174,9 @@ struct DemoCommand: AsyncParsableCommand {
                 let refused = try await client.submit(String(decoding: forged, as: UTF8.self))
                 print("  \(refused.status)  a copy with one signature character changed is refused: \(refused.json?.objectValue?["title"]?.stringValue ?? "")")
                 print("\n  Initial batch done; \(try await hub.store.messageCount()) messages held.\n")
+                if let head = try await hub.checkpoint(trigger: "demo initial batch") {
+                    print("  Audit log checkpoint published: \(head.size) entries, root \(head.root.hexString.prefix(16))…\n")
+                }
             }
             if sent >= messages {
                 guard interval > 0 else { break }
