@@ -153,17 +153,9 @@ struct AuditLogTests {
         .enabled(if: Interop.jwcryptoAvailable || Interop.required, "skipped: Python cryptography is not installed (scripts/test installs it)"))
     func independentVerification() async throws {
         let recorded = try await Self.record()
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         let script = URL(fileURLWithPath: Interop.script).deletingLastPathComponent().appendingPathComponent("checkpoint_verify.py").path
-        process.arguments = ["python3", script, recorded.jwks, recorded.saved]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "\(text)")
+        let (status, text) = try runCombined("/usr/bin/env", ["python3", script, recorded.jwks, recorded.saved])
+        #expect(status == 0, "\(text)")
         #expect(text.contains("verified checkpoint"))
     }
 }

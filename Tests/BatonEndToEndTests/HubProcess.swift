@@ -39,6 +39,22 @@ enum BatonBinary {
     }
 }
 
+/// Runs a program to completion; returns its exit status and its standard output and error together.
+func runCombined(_ executable: String, _ arguments: [String], environment: [String: String]? = nil, directory: URL? = nil) throws -> (status: Int32, output: String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
+    if let environment { process.environment = environment }
+    if let directory { process.currentDirectoryURL = directory }
+    let output = Pipe()
+    process.standardOutput = output
+    process.standardError = output
+    try process.run()
+    let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    return (process.terminationStatus, text)
+}
+
 /// A temporary folder with an agency registry (one police force, one school) and their keys.
 struct Workspace {
     let folder: URL

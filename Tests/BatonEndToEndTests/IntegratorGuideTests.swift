@@ -45,23 +45,13 @@ struct IntegratorGuideTests {
         let script = "set -euo pipefail\ntrap 'kill ${HUB_PID:-} 2>/dev/null || true' EXIT\n" + blocks.joined(separator: "\n")
         try script.write(to: folder.appendingPathComponent("guide.sh"), atomically: true, encoding: .utf8)
 
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = [folder.appendingPathComponent("guide.sh").path]
-        process.currentDirectoryURL = folder
         let binaries = URL(fileURLWithPath: BatonBinary.path).deletingLastPathComponent().path
         var environment = ProcessInfo.processInfo.environment
         environment["PATH"] = binaries + ":" + (environment["PATH"] ?? "/usr/bin:/bin")
         environment["REPO"] = GuideTools.repository.path
-        process.environment = environment
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
+        let (status, text) = try runCombined("/bin/bash", [folder.appendingPathComponent("guide.sh").path], environment: environment, directory: folder)
         let hubLog = (try? String(contentsOf: folder.appendingPathComponent("baton-integration/hub.log"), encoding: .utf8)) ?? ""
-        #expect(process.terminationStatus == 0, "the guide failed:\n\(text)\nhub log:\n\(hubLog)")
+        #expect(status == 0, "the guide failed:\n\(text)\nhub log:\n\(hubLog)")
         #expect(text.contains("202\n"))
         #expect(text.contains("Signature Verified Successfully"))
         #expect(text.contains("the receipt covers exactly what was sent"))

@@ -36,16 +36,9 @@ struct InteropTests {
         let workspace = try Workspace()
         let hub = try HubProcess(workspace)
         defer { _ = hub.stop() }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", Interop.script, hub.baseURL, "police-northmoor", workspace.path("police.jwk"), workspace.path("police-es.jwk")]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "jwcrypto interop failed:\n\(text)\nhub log:\n\(hub.log)")
+        let (status, text) = try runCombined(
+            "/usr/bin/env", ["python3", Interop.script, hub.baseURL, "police-northmoor", workspace.path("police.jwk"), workspace.path("police-es.jwk")])
+        #expect(status == 0, "jwcrypto interop failed:\n\(text)\nhub log:\n\(hub.log)")
         #expect(text.contains("all interop checks passed"))
         #expect(text.components(separatedBy: "\nok ").count >= 14, "fewer checks ran than expected:\n\(text)")
     }
