@@ -74,12 +74,6 @@ public struct AuditVerifier {
         var pendingHeads: [(size: Int64, root: Merkle.Hash, jws: String, checkpoint: Bool, line: Int)] = []
         var rootsAtSize: [Int64: Merkle.Hash] = [:]
         var lastHeadSize: Int64 = 0
-        let savedSizes: [(Int64, Merkle.Hash, String)]
-        do {
-            var sizes: [(Int64, Merkle.Hash, String)] = []
-            for jws in savedCheckpoints { sizes.append((0, [], jws)) }
-            savedSizes = sizes
-        }
         var sawHeader = false
         var lineNumber = 0
 
@@ -176,7 +170,7 @@ public struct AuditVerifier {
                     message: "entries \(lastHeadSize)–\(range.size - 1) are not covered by any tree head the hub signed: appended without the hub's key",
                     entry: lastHeadSize)
             }
-            for (_, _, jws) in savedSizes {
+            for jws in savedCheckpoints {
                 let saved: SignedTreeHead
                 do { saved = try SignedTreeHead.verify(jws, keys: keys) } catch {
                     throw Failure(message: "a saved checkpoint does not verify: \(error)", entry: nil)

@@ -236,6 +236,8 @@ public protocol StoreReader {
     func forEachTreeHead(_ body: (TreeHead) throws -> Void) throws
     /// Published checkpoints covering more than `size` entries, oldest first.
     func checkpoints(after size: Int64, limit: Int) throws -> [TreeHead]
+    /// The latest published checkpoint.
+    func latestCheckpoint() throws -> TreeHead?
     /// The audit path of entry `index` in the tree of `size` entries (RFC 6962).
     func inclusionProof(index: Int64, size: Int64) throws -> [[UInt8]]
     /// The consistency proof between the trees of `from` and `to` entries (RFC 6962).

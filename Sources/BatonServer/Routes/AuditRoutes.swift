@@ -39,7 +39,7 @@ struct AuditRoutes {
     }
 
     func latest() async throws -> Response {
-        guard let head = try await hub.store.read({ try $0.checkpoints(after: -1, limit: Int.max).last }) else {
+        guard let head = try await hub.store.read({ try $0.latestCheckpoint() }) else {
             throw Problem(.notFound, "No checkpoint has been published yet.")
         }
         return .json(Self.headJSON(head))

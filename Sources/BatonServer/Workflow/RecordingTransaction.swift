@@ -61,6 +61,7 @@ final class RecordingTransaction: StoreTransaction {
     func treeHead(size: Int64) throws -> TreeHead? { try base.treeHead(size: size) }
     func forEachTreeHead(_ body: (TreeHead) throws -> Void) throws { try base.forEachTreeHead(body) }
     func checkpoints(after size: Int64, limit: Int) throws -> [TreeHead] { try base.checkpoints(after: size, limit: limit) }
+    func latestCheckpoint() throws -> TreeHead? { try base.latestCheckpoint() }
     func inclusionProof(index: Int64, size: Int64) throws -> [[UInt8]] { try base.inclusionProof(index: index, size: size) }
     func consistencyProof(from: Int64, to: Int64) throws -> [[UInt8]] { try base.consistencyProof(from: from, to: to) }
     func accessEntries(of person: PersonID) throws -> [AuditEntry] { try base.accessEntries(of: person) }

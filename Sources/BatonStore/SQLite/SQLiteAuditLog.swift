@@ -94,6 +94,12 @@ extension SQLiteTransaction: MerkleNodes {
         ).map(Self.treeHead)
     }
 
+    func latestCheckpoint() throws -> TreeHead? {
+        try Row.fetchOne(
+            db.cachedStatement(sql: "SELECT tree_size, root, at, jws, checkpoint FROM audit_head WHERE checkpoint = 1 ORDER BY tree_size DESC LIMIT 1")
+        ).map(Self.treeHead)
+    }
+
     func forEachTreeHead(_ body: (TreeHead) throws -> Void) throws {
         let cursor = try Row.fetchCursor(db, sql: "SELECT tree_size, root, at, jws, checkpoint FROM audit_head ORDER BY tree_size")
         while let row = try cursor.next() { try body(Self.treeHead(row)) }
