@@ -68,6 +68,20 @@ public struct AuditVerifier {
 
     /// Verifies the export whose lines `lines` yields.
     public func verify(lines: some Sequence<Substring>) -> Report {
+        verify(lineBytes: lines.lazy.map { Array($0.utf8)[...] })
+    }
+
+    /// Verifies an export file's bytes (read or mapped whole), line by line without copying them
+    /// into strings.
+    public func verify(export data: Data) -> Report {
+        data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) -> Report in
+            let bytes = raw.bindMemory(to: UInt8.self)
+            return verify(lineBytes: LineSequence(bytes: bytes))
+        }
+    }
+
+    /// Verifies the export whose lines (as bytes, without the newline) `lines` yields.
+    public func verify<Line: RandomAccessCollection>(lineBytes lines: some Sequence<Line>) -> Report where Line.Element == UInt8, Line.Index == Int {
         var report = Report()
         var range = CompactRange()
         var keys = trustedKeys
@@ -106,8 +120,29 @@ public struct AuditVerifier {
         do {
             for line in lines {
                 lineNumber += 1
-                if line.allSatisfy(\.isWhitespace) { continue }
-                guard let object = (try? StrictJSON.parse(Array(line.utf8)))?.objectValue else {
+                if line.allSatisfy({ $0 == 0x20 || $0 == 0x0D || $0 == 0x09 }) { continue }
+                // The export's entry lines have one shape; read them without building a JSON tree.
+                if sawHeader, let fast = FastEntryLine(line) {
+                    let position = Int64(range.size)
+                    guard fast.index == position else {
+                        throw Failure(message: "entry \(position) is missing: the next entry found is \(fast.index) (removed or reordered)", entry: position)
+                    }
+                    let leaf = Merkle.leafHash(fast.body)
+                    guard leaf == fast.leafHash else {
+                        throw Failure(message: "entry \(position) was changed: its bytes no longer hash to the leaf recorded when it was appended", entry: position)
+                    }
+                    guard Self.declaredIndex(of: fast.body) == position else {
+                        throw Failure(message: "entry \(position) holds the entry written as another index (swapped, moved or inserted)", entry: position)
+                    }
+                    range.append(leaf)
+                    report.entries = Int64(range.size)
+                    while let next = pendingHeads.first, next.size <= Int64(range.size) {
+                        pendingHeads.removeFirst()
+                        try checkHead(next, keys: keys)
+                    }
+                    continue
+                }
+                guard let object = (try? StrictJSON.parse(Array(line)))?.objectValue else {
                     throw Failure(message: "line \(lineNumber) is not a JSON object", entry: report.entries)
                 }
                 if !sawHeader {
@@ -132,7 +167,7 @@ public struct AuditVerifier {
                     guard leaf == stored else {
                         throw Failure(message: "entry \(position) was changed: its bytes no longer hash to the leaf recorded when it was appended", entry: position)
                     }
-                    guard let claimed = (try? StrictJSON.parse(body))?.objectValue?["index"]?.numberValue, Int64(claimed) == position else {
+                    guard Self.declaredIndex(of: body) == position else {
                         throw Failure(message: "entry \(position) holds the entry written as another index (swapped, moved or inserted)", entry: position)
                     }
                     range.append(leaf)
@@ -196,5 +231,110 @@ public struct AuditVerifier {
         }
         report.root = range.root
         return report
+    }
+
+    /// The index an entry's bytes declare (`{"index":N,...}`, as the hub writes them; any other
+    /// layout is parsed).
+    static func declaredIndex(of body: [UInt8]) -> Int64? {
+        let prefix = Array(#"{"index":"#.utf8)
+        if body.count > prefix.count, body.starts(with: prefix) {
+            var value: Int64 = 0
+            var position = prefix.count
+            while position < body.count, body[position] >= 0x30, body[position] <= 0x39, value < Int64.max / 10 {
+                value = value * 10 + Int64(body[position] - 0x30)
+                position += 1
+            }
+            if position > prefix.count, position < body.count, body[position] == UInt8(ascii: ",") || body[position] == UInt8(ascii: "}") {
+                return value
+            }
+        }
+        guard let number = (try? StrictJSON.parse(body))?.objectValue?["index"]?.numberValue else { return nil }
+        return Int64(exactly: number)
+    }
+}
+
+/// An entry line exactly as `AuditExport.entryLine` writes it, read by scanning:
+/// `{"entry":{"index":N,"at":"…","body":"<base64url>","leafHash":"<64 hex>"}}`. Nil for anything
+/// else (which is then parsed as JSON and checked the slow way).
+struct FastEntryLine {
+    let index: Int64
+    let body: [UInt8]
+    let leafHash: [UInt8]
+
+    init?<Line: RandomAccessCollection>(_ line: Line) where Line.Element == UInt8, Line.Index == Int {
+        var position = line.startIndex
+        func expect(_ text: StaticString) -> Bool {
+            let count = text.utf8CodeUnitCount
+            guard line.endIndex - position >= count else { return false }
+            let matches = text.withUTF8Buffer { expected in
+                (0..<count).allSatisfy { line[position + $0] == expected[$0] }
+            }
+            if matches { position += count }
+            return matches
+        }
+        func until(_ byte: UInt8) -> Range<Int>? {
+            let start = position
+            while position < line.endIndex, line[position] != byte { position += 1 }
+            guard position < line.endIndex else { return nil }
+            return start..<position
+        }
+        guard expect(#"{"entry":{"index":"#) else { return nil }
+        var index: Int64 = 0
+        let digits = position
+        while position < line.endIndex, line[position] >= 0x30, line[position] <= 0x39, index < Int64.max / 10 {
+            index = index * 10 + Int64(line[position] - 0x30)
+            position += 1
+        }
+        guard position > digits, expect(#","at":""#), until(UInt8(ascii: "\"")) != nil, expect(#"","body":""#),
+            let bodyRange = until(UInt8(ascii: "\"")), expect(#"","leafHash":""#), let hashRange = until(UInt8(ascii: "\"")),
+            expect(#""}}"#), position == line.endIndex,
+            let body = Base64URL.decode(ArraySlice(line[bodyRange])), let leaf = Self.hex(line[hashRange]), leaf.count == 32
+        else { return nil }
+        self.index = index
+        self.body = body
+        self.leafHash = leaf
+    }
+
+    static func hex<Bytes: Collection>(_ text: Bytes) -> [UInt8]? where Bytes.Element == UInt8 {
+        guard text.count % 2 == 0 else { return nil }
+        func nibble(_ byte: UInt8) -> UInt8? {
+            switch byte {
+            case 0x30...0x39: byte - 0x30
+            case 0x61...0x66: byte - 0x61 + 10
+            case 0x41...0x46: byte - 0x41 + 10
+            default: nil
+            }
+        }
+        var output: [UInt8] = []
+        output.reserveCapacity(text.count / 2)
+        var high: UInt8?
+        for byte in text {
+            guard let value = nibble(byte) else { return nil }
+            if let first = high {
+                output.append(first << 4 | value)
+                high = nil
+            } else {
+                high = value
+            }
+        }
+        return output
+    }
+}
+
+/// The lines of a buffer, split at newlines, as slices of it.
+struct LineSequence: Sequence {
+    let bytes: UnsafeBufferPointer<UInt8>
+
+    func makeIterator() -> AnyIterator<Slice<UnsafeBufferPointer<UInt8>>> {
+        var start = 0
+        let bytes = self.bytes
+        return AnyIterator {
+            guard start < bytes.count else { return nil }
+            var end = start
+            while end < bytes.count, bytes[end] != 0x0A { end += 1 }
+            let line = bytes[start..<end]
+            start = end + 1
+            return line
+        }
     }
 }

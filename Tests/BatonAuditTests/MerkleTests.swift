@@ -96,3 +96,40 @@ struct MerkleTests {
         #expect(throws: SignedTreeHead.Problem.self) { try SignedTreeHead.verify(receipt, keys: keys) }
     }
 }
+
+@Suite("Exported logs")
+struct AuditExportTests {
+    @Test("an export verifies line by line from its bytes, and the same lines as text give the same report; a changed byte is found")
+    func bytesAndText() throws {
+        let hub = HubKey(key: .generate(.edDSA))
+        var range = CompactRange()
+        var lines = [AuditExport.headerLine(hubKeys: hub.jwks(), exportedAt: Date(timeIntervalSince1970: 1_795_339_800))]
+        for index in 0..<40 {
+            let body = Array(#"{"index":\#(index),"at":"2026-11-23T10:00:00.000Z","event":"write","changes":[]}"#.utf8)
+            let leaf = Merkle.leafHash(body)
+            range.append(leaf)
+            lines.append(AuditExport.entryLine(index: Int64(index), at: Date(timeIntervalSince1970: 1_795_339_800), body: body, leafHash: leaf))
+            if index % 7 == 6 || index == 39 {
+                let at = Date(timeIntervalSince1970: 1_795_339_800)
+                let jws = try SignedTreeHead(size: Int64(range.size), root: range.root, at: at).sign(with: hub)
+                lines.append(AuditExport.headLine(size: Int64(range.size), root: range.root, at: at, checkpoint: index == 39, jws: jws))
+            }
+        }
+        let verifier = AuditVerifier(trustedKeys: SignedTreeHead.keys(fromJWKS: hub.jwks()))
+        let fromBytes = verifier.verify(export: Data((lines.joined(separator: "\n") + "\n").utf8))
+        let fromText = verifier.verify(lines: lines.map { Substring($0) })
+        #expect(fromBytes.problem == nil, "\(fromBytes.problem ?? "")")
+        #expect(fromBytes == fromText)
+        #expect(fromBytes.entries == 40 && fromBytes.heads == 6 && fromBytes.checkpoints == 1)
+
+        // One character of one entry's body changed (the fast path reads it), and the same entry
+        // written with its members in another order (the slow path parses it).
+        var changed = lines
+        changed[5] = changed[5].replacingOccurrences(of: #""body":"eyJ"#, with: #""body":"eyK"#)
+        #expect(verifier.verify(export: Data(changed.joined(separator: "\n").utf8)).problemEntry != nil)
+        var reordered = lines
+        let entry = try #require(StrictJSON.parse(Array(lines[5].utf8)).objectValue?["entry"]?.objectValue)
+        reordered[5] = JSONValue.object(["entry": .object(JSONObject(entry.members.reversed()))]).serializedString()
+        #expect(verifier.verify(export: Data(reordered.joined(separator: "\n").utf8)) == fromBytes)
+    }
+}

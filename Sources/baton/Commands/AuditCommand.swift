@@ -100,7 +100,7 @@ struct AuditCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingErrors {
-                guard let text = try? String(contentsOfFile: file, encoding: .utf8) else { throw CLIError("cannot read \(file)") }
+                guard let data = try? Data(contentsOf: URL(fileURLWithPath: file), options: .alwaysMapped) else { throw CLIError("cannot read \(file)") }
                 var trusted: [String: PublicKey] = [:]
                 if let jwks {
                     guard let data = FileManager.default.contents(atPath: jwks), let value = try? StrictJSON.parse(Array(data)) else {
@@ -114,7 +114,7 @@ struct AuditCommand: AsyncParsableCommand {
                 let saved = try checkpoint.map(AuditCommand.readCheckpoint)
                 var verifier = AuditVerifier(trustedKeys: trusted, savedCheckpoints: saved)
                 verifier.trustFileKeys = jwks == nil
-                let report = verifier.verify(lines: text.split(separator: "\n", omittingEmptySubsequences: false))
+                let report = verifier.verify(export: data)
                 if let problem = report.problem {
                     throw CLIError("NOT VERIFIED: \(problem)")
                 }
