@@ -139,6 +139,13 @@ let package = Package(
             dependencies: ["BatonCore", "BatonPolicy", "BatonSigning"],
             path: "benchmarks/policy/Sources"
         ),
+        // The audit-log benchmark (benchmarks/audit): proofs on a 10,000,000-entry log, exporting
+        // and verifying 1,000,000 entries with the real CLI, and the report beside intake on/off.
+        .executableTarget(
+            name: "baton-bench-audit",
+            dependencies: ["BatonCore", "BatonAudit", "BatonStore", "BatonSigning", .product(name: "GRDB", package: "GRDB.swift")],
+            path: "benchmarks/audit/Sources"
+        ),
         .testTarget(name: "BatonCoreTests", dependencies: ["BatonCore", "BatonSynthetic"]),
         .testTarget(name: "BatonIdentityTests", dependencies: ["BatonIdentity", "BatonCore"]),
         .testTarget(name: "BatonPolicyTests", dependencies: ["BatonPolicy", "BatonCore"]),

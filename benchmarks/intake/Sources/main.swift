@@ -13,6 +13,10 @@ import NIOPosix
 ///   2. half: open loop at half the peak rate: p50, p99 (timed from when each request was due).
 /// Measures `openssl speed -seconds 5 ed25519` in the same run and reports intake as a ratio of
 /// its verify rate. Targets: intake >= 50% of that verify rate; p99 <= 50 ms at half the peak.
+///
+/// `--serve-arg ARG` (repeatable) passes ARG on to `baton serve` (benchmarks/audit runs the peak
+/// with `--serve-arg --audit-log=off` beside the default); `--peak-only` runs phase 1 alone,
+/// without the OpenSSL reference or phase 2.
 struct Options {
     var baton = ""
     var connections = 64
@@ -22,6 +26,8 @@ struct Options {
     var logLevel = "info"
     var output: String?
     var quick = false
+    var serveArguments: [String] = []
+    var peakOnly = false
 
     init(_ arguments: [String]) {
         var iterator = arguments.dropFirst().makeIterator()
@@ -35,8 +41,10 @@ struct Options {
             case "--log-level": logLevel = iterator.next() ?? logLevel
             case "--output": output = iterator.next()
             case "--quick": quick = true; duration = 4; warmUp = 1; peakMessages = 40_000
+            case "--serve-arg": serveArguments.append(iterator.next() ?? "")
+            case "--peak-only": peakOnly = true
             default:
-                print("usage: baton-bench-intake --baton PATH [--connections N] [--duration S] [--warm-up S] [--messages N] [--log-level L] [--output FILE] [--quick]")
+                print("usage: baton-bench-intake --baton PATH [--connections N] [--duration S] [--warm-up S] [--messages N] [--log-level L] [--output FILE] [--quick] [--serve-arg ARG]... [--peak-only]")
                 exit(2)
             }
         }
@@ -102,12 +110,12 @@ final class Server {
     let log: String
     let port: Int
 
-    init(baton: String, agencies: String, database: String, logLevel: String, log: String) throws {
+    init(baton: String, agencies: String, database: String, logLevel: String, log: String, extra: [String] = []) throws {
         self.log = log
         self.port = try freePort()
         FileManager.default.createFile(atPath: log, contents: nil)
         process.executableURL = URL(fileURLWithPath: baton)
-        process.arguments = ["serve", "--port", String(port), "--agencies", agencies, "--policies", "policies", "--database", database, "--log-level", logLevel]
+        process.arguments = ["serve", "--port", String(port), "--agencies", agencies, "--policies", "policies", "--database", database, "--log-level", logLevel] + extra
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
         process.standardError = handle
         process.standardOutput = handle
@@ -156,9 +164,11 @@ let filesystem = shell("df -hT \(FileManager.default.temporaryDirectory.path) | 
 print("Baton intake benchmark")
 print("  machine: \(cores) cores, \(cpu), \(memory) GiB, \(shell("uname -sr")); database on \(filesystem)")
 
-print("  reference: openssl speed -seconds 5 ed25519 …")
-let (verifyRate, opensslLine) = opensslVerifyRate()
-print("    \(opensslLine)  (\(shell("openssl version")))")
+let (verifyRate, opensslLine) = options.peakOnly ? (Double.nan, "") : opensslVerifyRate()
+if !options.peakOnly {
+    print("  reference: openssl speed -seconds 5 ed25519 …")
+    print("    \(opensslLine)  (\(shell("openssl version")))")
+}
 
 // The sample area's registry and policies (run from the repository root), with a benchmark key
 // added to the police force: referrals are routed to the MASH as in the demo.
@@ -182,12 +192,12 @@ do {
     server = try Server(
         baton: options.baton, agencies: folder.appendingPathComponent("agencies").path,
         database: folder.appendingPathComponent("bench.sqlite").path, logLevel: options.logLevel,
-        log: folder.appendingPathComponent("serve.log").path)
+        log: folder.appendingPathComponent("serve.log").path, extra: options.serveArguments)
 } catch {
     print("baton serve did not start; its log:\n" + ((try? String(contentsOfFile: folder.appendingPathComponent("serve.log").path, encoding: .utf8)) ?? ""))
     exit(1)
 }
-print("  hub: baton serve on 127.0.0.1:\(server.port), log level \(options.logLevel), SQLite WAL, synced before every answer (\(folder.path))")
+print("  hub: baton serve \(options.serveArguments.joined(separator: " ")) on 127.0.0.1:\(server.port), log level \(options.logLevel), SQLite WAL, synced before every answer (\(folder.path))")
 
 let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
 let peakSource = BodySource(peakBodies)
@@ -212,6 +222,27 @@ if peakSource.ranOut { print("    WARNING: ran out of pre-signed messages; rerun
 print("    \(format(peak.rate, 0)) messages/s; p50 \(format(peak.percentile(0.5))) ms, p99 \(format(peak.percentile(0.99))) ms; statuses \(peak.statuses)")
 print("    CPU per message: hub \(format(serverMicros, 0)) µs, load generator \(format(generatorMicros, 0)) µs")
 print("    writer busy \(format(writerBusy * 100, 0))% of the phase; \(format(peakAnswered / max(peakBatches, 1), 1)) messages per durable commit")
+
+if options.peakOnly {
+    server.stop()
+    try? await group.shutdownGracefully()
+    if let output = options.output {
+        let json: JSONValue = [
+            "machine": ["cores": .number(Double(cores)), "cpu": .string(cpu), "memoryGiB": .number(Double(memory))],
+            "serveArguments": .array(options.serveArguments.map(JSONValue.string)),
+            "messageBytes": .number(meanSize.rounded()),
+            "peak": ["messagesPerSecond": .number(peak.rate.rounded()), "p50ms": .number(peak.percentile(0.5)), "p99ms": .number(peak.percentile(0.99))],
+            "ranOut": .bool(peakSource.ranOut),
+            "statuses": .object(JSONObject(peak.statuses.sorted { $0.key < $1.key }.map { .init(name: String($0.key), value: .number(Double($0.value))) })),
+            "cpuMicrosPerMessage": ["hub": .number(serverMicros.rounded()), "loadGenerator": .number(generatorMicros.rounded())],
+            "writerBusy": .number((writerBusy * 1000).rounded() / 1000),
+            "messagesPerCommit": .number((peakAnswered / max(peakBatches, 1) * 10).rounded() / 10),
+        ]
+        try json.serializedString().write(toFile: output, atomically: true, encoding: .utf8)
+    }
+    try? FileManager.default.removeItem(at: folder)
+    exit(peakSource.ranOut ? 1 : 0)
+}
 
 let halfRate = peak.rate / 2
 let halfCount = Int(halfRate * (options.warmUp + options.duration) * 1.15) + 1000
