@@ -65,7 +65,7 @@ let package = Package(
         .target(
             name: "BatonStore",
             dependencies: [
-                "BatonCore", "BatonAudit",
+                "BatonCore", "BatonAudit", "BatonSigning",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),

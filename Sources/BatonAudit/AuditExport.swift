@@ -117,29 +117,35 @@ public struct AuditVerifier {
             if head.checkpoint { report.checkpoints += 1 }
         }
 
+        /// An entry in the position it claims: its bytes hash to its recorded leaf, and they declare
+        /// that position themselves.
+        func acceptEntry(index: Int64, body: [UInt8], recordedLeaf: Merkle.Hash) throws {
+            let position = Int64(range.size)
+            guard index == position else {
+                throw Failure(message: "entry \(position) is missing: the next entry found is \(index) (removed or reordered)", entry: position)
+            }
+            let leaf = Merkle.leafHash(body)
+            guard leaf == recordedLeaf else {
+                throw Failure(message: "entry \(position) was changed: its bytes no longer hash to the leaf recorded when it was appended", entry: position)
+            }
+            guard Self.declaredIndex(of: body) == position else {
+                throw Failure(message: "entry \(position) holds the entry written as another index (swapped, moved or inserted)", entry: position)
+            }
+            range.append(leaf)
+            report.entries = Int64(range.size)
+            while let next = pendingHeads.first, next.size <= Int64(range.size) {
+                pendingHeads.removeFirst()
+                try checkHead(next, keys: keys)
+            }
+        }
+
         do {
             for line in lines {
                 lineNumber += 1
                 if line.allSatisfy({ $0 == 0x20 || $0 == 0x0D || $0 == 0x09 }) { continue }
                 // The export's entry lines have one shape; read them without building a JSON tree.
                 if sawHeader, let fast = FastEntryLine(line) {
-                    let position = Int64(range.size)
-                    guard fast.index == position else {
-                        throw Failure(message: "entry \(position) is missing: the next entry found is \(fast.index) (removed or reordered)", entry: position)
-                    }
-                    let leaf = Merkle.leafHash(fast.body)
-                    guard leaf == fast.leafHash else {
-                        throw Failure(message: "entry \(position) was changed: its bytes no longer hash to the leaf recorded when it was appended", entry: position)
-                    }
-                    guard Self.declaredIndex(of: fast.body) == position else {
-                        throw Failure(message: "entry \(position) holds the entry written as another index (swapped, moved or inserted)", entry: position)
-                    }
-                    range.append(leaf)
-                    report.entries = Int64(range.size)
-                    while let next = pendingHeads.first, next.size <= Int64(range.size) {
-                        pendingHeads.removeFirst()
-                        try checkHead(next, keys: keys)
-                    }
+                    try acceptEntry(index: fast.index, body: fast.body, recordedLeaf: fast.leafHash)
                     continue
                 }
                 guard let object = (try? StrictJSON.parse(Array(line)))?.objectValue else {
@@ -156,26 +162,10 @@ public struct AuditVerifier {
                     continue
                 }
                 if let entry = object["entry"]?.objectValue {
-                    let position = Int64(range.size)
-                    guard let index = entry["index"]?.numberValue, let bodyText = entry["body"]?.stringValue,
-                        let body = Base64URL.decode(bodyText), let leafText = entry["leafHash"]?.stringValue, let stored = [UInt8](hex: leafText)
-                    else { throw Failure(message: "line \(lineNumber) is not a well-formed entry", entry: position) }
-                    guard Int64(index) == position else {
-                        throw Failure(message: "entry \(position) is missing: the next entry found is \(Int64(index)) (removed or reordered)", entry: position)
-                    }
-                    let leaf = Merkle.leafHash(body)
-                    guard leaf == stored else {
-                        throw Failure(message: "entry \(position) was changed: its bytes no longer hash to the leaf recorded when it was appended", entry: position)
-                    }
-                    guard Self.declaredIndex(of: body) == position else {
-                        throw Failure(message: "entry \(position) holds the entry written as another index (swapped, moved or inserted)", entry: position)
-                    }
-                    range.append(leaf)
-                    report.entries = Int64(range.size)
-                    while let next = pendingHeads.first, next.size <= Int64(range.size) {
-                        pendingHeads.removeFirst()
-                        try checkHead(next, keys: keys)
-                    }
+                    guard let index = entry["index"]?.numberValue.flatMap({ Int64(exactly: $0) }), let bodyText = entry["body"]?.stringValue,
+                        let body = Base64URL.decode(bodyText), let leafText = entry["leafHash"]?.stringValue, let recorded = [UInt8](hex: leafText)
+                    else { throw Failure(message: "line \(lineNumber) is not a well-formed entry", entry: Int64(range.size)) }
+                    try acceptEntry(index: index, body: body, recordedLeaf: recorded)
                 } else if let head = object["head"]?.objectValue {
                     guard let size = head["treeSize"]?.numberValue, let rootText = head["rootHash"]?.stringValue,
                         let root = [UInt8](hex: rootText), let jws = head["jws"]?.stringValue
@@ -288,36 +278,11 @@ struct FastEntryLine {
         guard position > digits, expect(#","at":""#), until(UInt8(ascii: "\"")) != nil, expect(#"","body":""#),
             let bodyRange = until(UInt8(ascii: "\"")), expect(#"","leafHash":""#), let hashRange = until(UInt8(ascii: "\"")),
             expect(#""}}"#), position == line.endIndex,
-            let body = Base64URL.decode(ArraySlice(line[bodyRange])), let leaf = Self.hex(line[hashRange]), leaf.count == 32
+            let body = Base64URL.decode(ArraySlice(line[bodyRange])), let leaf = [UInt8](hexDigits: line[hashRange]), leaf.count == 32
         else { return nil }
         self.index = index
         self.body = body
         self.leafHash = leaf
-    }
-
-    static func hex<Bytes: Collection>(_ text: Bytes) -> [UInt8]? where Bytes.Element == UInt8 {
-        guard text.count % 2 == 0 else { return nil }
-        func nibble(_ byte: UInt8) -> UInt8? {
-            switch byte {
-            case 0x30...0x39: byte - 0x30
-            case 0x61...0x66: byte - 0x61 + 10
-            case 0x41...0x46: byte - 0x41 + 10
-            default: nil
-            }
-        }
-        var output: [UInt8] = []
-        output.reserveCapacity(text.count / 2)
-        var high: UInt8?
-        for byte in text {
-            guard let value = nibble(byte) else { return nil }
-            if let first = high {
-                output.append(first << 4 | value)
-                high = nil
-            } else {
-                high = value
-            }
-        }
-        return output
     }
 }
 

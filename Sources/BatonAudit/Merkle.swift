@@ -26,10 +26,6 @@ public enum Merkle {
         return Array(hasher.finalize())
     }
 
-    public static func sha256Hex(_ bytes: [UInt8]) -> String {
-        SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
-    }
-
     /// The root of the empty tree: SHA-256 of nothing.
     public static let emptyRoot: Hash = Array(SHA256.hash(data: [UInt8]()))
 

@@ -128,7 +128,7 @@ public struct PolicySet: Sendable {
         for name in files { digestInput.append(Data((texts[name]?.text ?? "").utf8)); digestInput.append(0) }
         return PolicySet(
             calendar: calendar, sla: sla, routing: routing, outcomes: outcomes, areas: areas, cumulativeHarm: cumulativeHarm, needToKnow: needToKnow,
-            access: access, version: SHA256.hash(data: digestInput).map { String(format: "%02x", $0) }.joined(),
+            access: access, version: Array(SHA256.hash(data: digestInput)).hexString,
             files: texts.mapValues(\.text), warnings: warnings)
     }
 

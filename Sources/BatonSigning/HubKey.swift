@@ -94,20 +94,6 @@ public struct Receipt: Sendable, Equatable {
     }
 }
 
-extension Array where Element == UInt8 {
-    /// Lower-case hexadecimal.
-    public var hexString: String {
-        let digits = Array("0123456789abcdef".utf8)
-        var output = [UInt8]()
-        output.reserveCapacity(count * 2)
-        for byte in self {
-            output.append(digits[Int(byte >> 4)])
-            output.append(digits[Int(byte & 0x0F)])
-        }
-        return String(decoding: output, as: UTF8.self)
-    }
-}
-
 /// A JWK Set fetched from a hub, for checking its receipts.
 public struct HubKeySet: Sendable {
     public let keys: [String: PublicKey]

@@ -1,5 +1,6 @@
 import BatonAudit
 import BatonCore
+import BatonSigning
 import Foundation
 
 /// The tamper-evident audit log (issue "A record nobody can quietly change"): an append-only list
@@ -95,7 +96,7 @@ final class AuditJournal {
         if case .access(let access) = write { persons.formUnion(access.persons) }
     }
 
-    static func sha256(_ text: String) -> String { Merkle.sha256Hex(Array(text.utf8)) }
+    static func sha256(_ text: String) -> String { Digest.sha256Hex(Array(text.utf8)) }
 
     static func actor(_ actor: Actor) -> JSONValue {
         var object: JSONObject = ["kind": .string(actor.kind.rawValue)]
