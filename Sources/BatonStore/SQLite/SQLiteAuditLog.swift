@@ -9,9 +9,12 @@ import GRDB
 /// read of a person's data, for the access log a person can ask for).
 extension SQLiteTransaction: MerkleNodes {
     func node(level: Int, index: Int) throws -> Merkle.Hash {
+        if let cached = nodeCache?.node(level: level, index: index) { return cached }
         let statement = try db.cachedStatement(sql: "SELECT hash FROM audit_node WHERE level = ? AND idx = ?")
         guard let data = try Data.fetchOne(statement, arguments: [level, index]) else { throw MissingNode(level: level, index: index) }
-        return Array(data)
+        let hash = Array(data)
+        nodeCache?.keep(level: level, index: index, hash: hash)
+        return hash
     }
 
     func auditSize() throws -> Int64 {

@@ -38,6 +38,8 @@ public final class SQLiteStore: HubStore {
     private let treeHeadSigner: TreeHeadSigner?
     /// The hub's clock, for the time of audit entries written outside intake.
     private let now: @Sendable () -> Date
+    /// The audit tree's upper levels, for proofs.
+    private let nodeCache = MerkleNodeCache()
 
     struct Job: Sendable {
         let message: IncomingMessage
@@ -81,6 +83,8 @@ public final class SQLiteStore: HubStore {
         self.committer = GroupCommitter(observeBatch: observeBatch, durable: { try await walSync.sync() }) { jobs in
             try await pool.write { db in try SQLiteStore.store(jobs, in: db, signer: treeHeadSigner) }
         }
+        let nodeCache = nodeCache
+        try pool.read { db in try nodeCache.load(db) }
     }
 
     /// Reads a PRAGMA's value, for checking the durability settings.
@@ -168,7 +172,8 @@ public final class SQLiteStore: HubStore {
     }
 
     public func read<T: Sendable>(_ body: @escaping @Sendable (any StoreReader) throws -> T) async throws -> T {
-        try await pool.read { db in try body(SQLiteTransaction(db: db)) }
+        let nodeCache = nodeCache
+        return try await pool.read { db in try body(SQLiteTransaction(db: db, nodeCache: nodeCache)) }
     }
 
     public func write<T: Sendable>(_ body: @escaping @Sendable (any StoreTransaction) throws -> T) async throws -> T {

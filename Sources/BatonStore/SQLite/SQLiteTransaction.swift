@@ -11,6 +11,9 @@ struct SQLiteTransaction: StoreTransaction {
     let db: Database
     /// Collects the changes this transaction applies, for its audit-log entry (nil: not logged).
     var journal: AuditJournal? = nil
+    /// The audit tree's upper levels in memory; set only on read transactions, which see only
+    /// committed nodes (see ``MerkleNodeCache``).
+    var nodeCache: MerkleNodeCache? = nil
 
     static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()

@@ -50,6 +50,9 @@ struct ProofFigures: Codable {
     /// Proofs one after another inside one read, warm: the proof's own work.
     var inclusionInOneRead: Timing
     var consistencyInOneRead: Timing
+    /// A `read` that asks nothing: the store's round trip (pool, transaction, task hop), part of
+    /// every own-read figure.
+    var emptyRead: Timing?
     var meanInclusionHashes: Double
     var meanConsistencyHashes: Double
     var verified: Int
@@ -135,6 +138,15 @@ enum Proofs {
             return (inclusion, consistency)
         }
 
+        // The round trip of a read that asks nothing.
+        let clock = ContinuousClock()
+        var emptyRead: [Duration] = []
+        for _ in 0..<samples {
+            let started = clock.now
+            _ = try await store.read { _ in 0 }
+            emptyRead.append(clock.now - started)
+        }
+
         // Verify every proof of the first pass.
         let indices = found.inclusion.map(\.index)
         let leaves = try await store.read { reader -> [Merkle.Hash] in
@@ -165,7 +177,7 @@ enum Proofs {
             log: log, reused: false, appendCheckRows: 0, residentBefore: residentBefore, residentWarm: residentWarm,
             inclusion: Timing(inclusion), consistency: Timing(consistency), inclusionWarm: Timing(inclusionWarm),
             consistencyWarm: Timing(consistencyWarm), inclusionInOneRead: Timing(inclusionInOneRead),
-            consistencyInOneRead: Timing(consistencyInOneRead), meanInclusionHashes: meanInclusion, meanConsistencyHashes: meanConsistency,
+            consistencyInOneRead: Timing(consistencyInOneRead), emptyRead: Timing(emptyRead), meanInclusionHashes: meanInclusion, meanConsistencyHashes: meanConsistency,
             verified: verified)
     }
 

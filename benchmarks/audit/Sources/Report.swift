@@ -82,6 +82,7 @@ enum Report {
             rows.append(("Consistency proof at \(entries), own read", cell(proofs.consistency), "target p99 < 1,000 µs: \(verdict(consistencyMet)) (\(proofs.consistency.overOneMillisecond) of \(proofs.consistency.samples) ≥ 1 ms)"))
             rows.append(("  warm (audit_node read through)", cell(proofs.consistencyWarm), "\(proofs.consistencyWarm.overOneMillisecond) ≥ 1 ms"))
             rows.append(("  warm, in one read (proof alone)", cell(proofs.consistencyInOneRead), ""))
+            if let emptyRead = proofs.emptyRead { rows.append(("A read that asks nothing (the store's round trip)", cell(emptyRead), "part of every own-read figure")) }
             rows.append(("  database as found", cache, ""))
             rows.append(("  log", "\(proofs.log.heads.formatted()) signed heads, \(proofs.log.databaseBytes / (1 << 20)) MiB, mean entry \(Int(proofs.log.meanBody.rounded())) B", "built in \(number(proofs.log.buildSeconds)) s\(proofs.reused ? " (earlier; reused)" : ""), checked in \(number(proofs.log.checkSeconds)) s"))
             json["proofs"] = .object([
@@ -90,6 +91,7 @@ enum Report {
                 "inclusion": timing(proofs.inclusion), "consistency": timing(proofs.consistency),
                 "inclusionWarm": timing(proofs.inclusionWarm), "consistencyWarm": timing(proofs.consistencyWarm),
                 "inclusionInOneRead": timing(proofs.inclusionInOneRead), "consistencyInOneRead": timing(proofs.consistencyInOneRead),
+                "emptyRead": proofs.emptyRead.map { timing($0) } ?? .null,
                 "residentBytesBefore": proofs.residentBefore.map { .number(Double($0)) } ?? .null,
                 "verified": .number(Double(proofs.verified)), "targetMet": .bool(inclusionMet && consistencyMet),
             ])
