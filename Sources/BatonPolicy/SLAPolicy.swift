@@ -54,7 +54,7 @@ public struct SLAPolicy: Sendable {
     /// Classes the hub itself uses.
     public static let systemClasses = [
         "triage", "escalation-notice", "outcome-feedback", "disagreement", "cumulative-harm", "identity-correction",
-        "identity-review",
+        "identity-review", "information-request-red", "information-request-amber", "information-request-green", "information-response",
     ]
 
     public init(classes: [String: DeadlineClass]) { self.classes = classes }

@@ -125,11 +125,11 @@ struct MessageValidatorTests {
 
     @Test("a kind the protocol defines but this hub does not take yet is refused as not supported")
     func unsupportedKind() {
-        guard case .failure(let rejection) = MessageValidator.validate(.object(modified { $0["kind"] = "information-request" })) else {
+        guard case .failure(let rejection) = MessageValidator.validate(.object(modified { $0["kind"] = "correction" })) else {
             Issue.record("accepted")
             return
         }
-        #expect(rejection.reason == .kindNotSupported(.informationRequest))
+        #expect(rejection.reason == .kindNotSupported(.correction))
     }
 
     @Test("unknown fields are refused at every protocol level, so a misspelt doNotInform cannot pass silently")

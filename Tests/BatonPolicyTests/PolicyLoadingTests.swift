@@ -137,7 +137,7 @@ struct PolicyLoadingTests {
         PolicyMistake(what: "an unknown deadline class in a rule", file: "routing.yaml",
             old: "deadlines: mash-referral-immediate }", new: "deadlines: mash-referal-immediate }",
             field: "rules[0].send[0].deadlines", lineOf: "- id: immediate-risk-referral",
-            problem: "'mash-referal-immediate' is not a class in sla.yaml (classes: cumulative-harm, disagreement, escalation-notice, identity-correction, identity-review, mash-notification,"),
+            problem: "'mash-referal-immediate' is not a class in sla.yaml (classes: cumulative-harm, disagreement, escalation-notice, identity-correction, identity-review, information-request-amber, information-request-green, information-request-red, information-response, mash-notification,"),
         PolicyMistake(what: "an unknown deadline class for a purpose", file: "routing.yaml",
             old: "    deadlines: partner-notice\n", new: "    deadlines: partner-notices\n",
             field: "purposes.plan-notice.deadlines", lineOf: "  plan-notice:", problem: "'partner-notices' is not a class in sla.yaml"),

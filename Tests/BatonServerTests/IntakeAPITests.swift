@@ -126,7 +126,7 @@ struct IntakeAPITests {
             ("invalid date of birth", try hub.signed(hub.referral { $0["subjects"] = [["ref": "c1", "givenName": "Evie", "dateOfBirth": "2016-02-30"]] }), .invalidMessage),
             ("invalid sentAt", try hub.signed(hub.referral { $0["sentAt"] = "yesterday" }), .invalidMessage),
             ("unknown kind", try hub.signed(hub.referral { $0["kind"] = "rumour" }), .invalidMessage),
-            ("kind not accepted yet", try hub.signed(hub.referral { $0["kind"] = "information-request" }), .kindNotSupported),
+            ("kind not accepted yet", try hub.signed(hub.referral { $0["kind"] = "correction" }), .kindNotSupported),
             ("payload is an array", try hub.signed(Array("[1,2]".utf8)), .invalidMessage),
         ]
     }

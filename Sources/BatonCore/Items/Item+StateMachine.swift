@@ -82,6 +82,8 @@ struct ItemMachine {
             if status == .requested || status == .received { state.status = .accepted }
             if item.purpose == SystemPurpose.outcomeFeedback {
                 try close(.completed, by: event.actor, reason: "The referrer acknowledged the outcome.", what: "")
+            } else if item.purpose == SystemPurpose.informationResponse {
+                try close(.completed, by: event.actor, reason: "The agency that asked has read the response.", what: "")
             }
 
         case .rejected(let by, let reason):

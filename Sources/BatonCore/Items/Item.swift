@@ -76,9 +76,15 @@ public enum SystemPurpose {
     /// An uncertain identity match waiting in the review queue: a notice to the MASH with
     /// deadlines and escalation, resolved when someone decides the review.
     public static let identityReview = "identity-review"
+    /// The MASH asked a partner what it knows about a child (an `information-request`): the
+    /// partner answers with an `information-response`, or says it knows nothing, by the RAG deadline.
+    public static let informationRequest = "information-request"
+    /// A partner's answer, for the MASH that asked to read and acknowledge.
+    public static let informationResponse = "information-response"
 
     public static let all: Set<String> = [
         triage, escalationNotice, outcomeFeedback, disagreement, cumulativeHarm, identityCorrection, identityReview,
+        informationRequest, informationResponse,
     ]
 }
 

@@ -56,6 +56,8 @@ public struct Message: Sendable, Equatable {
         case outcome(OutcomeReport)
         case cancellation(Cancellation)
         case escalation(Disagreement)
+        case informationRequest(InformationRequest)
+        case informationResponse(InformationResponse)
     }
 
     /// Whether the message starts new work about children (a referral, a notification) rather

@@ -20,6 +20,7 @@ public enum MessageValidator {
     static let kindFields: [MessageKind: Set<String>] = [
         .referral: ["concern"], .notification: ["notification"], .acknowledgement: ["acknowledgement"], .update: ["update"],
         .outcome: ["outcome"], .cancellation: ["cancellation"], .escalation: ["escalation"],
+        .informationRequest: ["request"], .informationResponse: ["response"],
     ]
     /// Fields every reply (a message about an item or message) may carry.
     static let replyFields: Set<String> = ["messageId", "sentAt", "kind", "from", "about"]
@@ -101,6 +102,10 @@ public enum MessageValidator {
             body = readConcern(root, sections: sections, sentAt: sentAt, &reader).map(Message.Body.referral)
         case .notification:
             body = readNotification(root, sentAt: sentAt, &reader).map(Message.Body.notification)
+        case .informationRequest:
+            body = readInformationRequest(root, sender: from?.agency, &reader).map(Message.Body.informationRequest)
+        case .informationResponse:
+            body = readInformationResponse(root, about: about, sections: sections, &reader).map(Message.Body.informationResponse)
         default:
             body = nil
         }

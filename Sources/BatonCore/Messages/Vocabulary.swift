@@ -20,7 +20,8 @@ public enum MessageKind: String, Sendable, Hashable, Codable, CaseIterable {
     /// The kinds this hub accepts today. The others are part of the protocol and are refused with
     /// a `kind-not-supported` problem until the capability that handles them lands.
     public static let accepted: Set<MessageKind> = [
-        .referral, .notification, .acknowledgement, .update, .outcome, .cancellation, .escalation,
+        .referral, .notification, .acknowledgement, .update, .outcome, .cancellation, .escalation, .informationRequest,
+        .informationResponse,
     ]
 
     /// Kinds that start new work about children (they carry subjects and consent) rather than

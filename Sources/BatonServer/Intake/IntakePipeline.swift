@@ -61,6 +61,9 @@ struct IntakePipeline: Sendable {
             summary["subjects"] = .array(result.links.filter { $0.role == "subject" }.map {
                 ["ref": .string($0.ref), "person": .string($0.person.rawValue), "match": .string($0.match.rawValue)]
             })
+            if let item = result.about {
+                summary["about"] = ["item": .string(item.id.rawValue), "status": .string(item.state.status.rawValue)]
+            }
             if !result.warnings.isEmpty {
                 summary["warnings"] = .array(result.warnings.map { ["pointer": .string($0.pointer), "problem": .string($0.problem)] })
             }

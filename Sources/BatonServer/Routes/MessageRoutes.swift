@@ -58,7 +58,13 @@ struct MessageRoutes {
             where item.purpose == SystemPurpose.outcomeFeedback && item.recipient == identity.agency && item.isOpen {
                 items[index] = try workflow.apply(.delivered(channel: .pull), to: item, at: now, in: transaction)
             }
-            return views.senderView(stored, items: items, at: now)
+            var responses: [ItemID: Item] = [:]
+            if stored.kind == .informationRequest {
+                for item in items where item.purpose == SystemPurpose.informationRequest {
+                    responses[item.id] = try transaction.items(relatedTo: item.id).first { $0.purpose == SystemPurpose.informationResponse }
+                }
+            }
+            return views.senderView(stored, items: items, responses: responses, at: now)
         }
         guard let view else { throw Problem(.notFound, "Your agency has sent no message with this id.") }
         return .json(.object(view))

@@ -136,6 +136,17 @@ struct ItemViews: Sendable {
         switch message.body {
         case .referral(let concern): object["concern"] = .object(concernJSON(concern))
         case .notification(let details): object["notification"] = .object(notificationJSON(details))
+        case .informationRequest(let request):
+            var json: JSONObject = [
+                "rag": .string(request.rag.rawValue), "reason": .string(request.reason),
+                "recipients": .array(request.recipients.map { .string($0.rawValue) }),
+            ]
+            if !request.questions.isEmpty { json["questions"] = .array(request.questions.map(JSONValue.string)) }
+            object["request"] = .object(json)
+        case .informationResponse(let response):
+            var json: JSONObject = ["nothingKnown": .bool(response.nothingKnown)]
+            if let summary = response.summary { json["summary"] = .string(summary) }
+            object["response"] = .object(json)
         default: break
         }
         if let consent = message.consent {
@@ -172,7 +183,9 @@ struct ItemViews: Sendable {
 
     /// A message as its sender reads it: each item's recipient, state, deadlines and, once closed,
     /// the outcome the sender may know; and whether the loop is closed.
-    func senderView(_ stored: StoredMessage, items: [Item], at now: Date) -> JSONObject {
+    /// `responses`: for an information request, the notices carrying each partner's answer, by the
+    /// item they answered.
+    func senderView(_ stored: StoredMessage, items: [Item], responses: [ItemID: Item] = [:], at now: Date) -> JSONObject {
         var object: JSONObject = [
             "messageId": .string(stored.messageId.rawValue),
             "kind": .string(stored.kind.rawValue),
@@ -194,6 +207,15 @@ struct ItemViews: Sendable {
             if let hold = item.state.hold {
                 entry["onHold"] = ["awaiting": .string(hold.awaiting), "reviewAt": .string(RFC3339.format(hold.reviewAt))]
             }
+            if let notice = responses[item.id] {
+                var answer: JSONObject = [
+                    "responseItem": .string(notice.id.rawValue), "responseMessage": .string(notice.messageId.rawValue),
+                    "nothingKnown": .bool(notice.details["nothingKnown"] == "true"), "answeredAt": .string(RFC3339.format(notice.createdAt)),
+                    "read": .bool(notice.state.status == .completed),
+                ]
+                if let code = item.state.outcome?.code { answer["code"] = .string(code) }
+                entry["response"] = .object(answer)
+            }
             if let told = feedback.first(where: { $0.relatedItem == item.id }) {
                 entry["outcome"] = .object(feedbackJSON(told))
             } else if let closure = item.state.closure, item.state.status != .completed {
@@ -201,6 +223,19 @@ struct ItemViews: Sendable {
             }
             return .object(entry)
         })
+        if stored.kind == .informationRequest {
+            let asked = work.filter { $0.purpose == SystemPurpose.informationRequest }
+            func agencies(_ items: [Item]) -> JSONValue { .array(items.map { .string($0.recipient.rawValue) }) }
+            object["informationRequest"] = [
+                "rag": asked.first?.details["rag"].map(JSONValue.string) ?? .null,
+                "asked": .number(Double(asked.count)),
+                "answered": agencies(asked.filter { responses[$0.id] != nil && responses[$0.id]?.details["nothingKnown"] != "true" }),
+                "nothingKnown": agencies(asked.filter { responses[$0.id]?.details["nothingKnown"] == "true" }),
+                "awaiting": agencies(asked.filter(\.isOpen)),
+                "overdue": agencies(asked.filter { $0.isOpen && ($0.state.dueAt.map { $0 <= now } ?? false) }),
+                "declined": agencies(asked.filter { $0.state.status == .rejected }),
+            ]
+        }
         let open = items.filter(\.isOpen)
         object["state"] = .string(items.isEmpty ? "received" : open.isEmpty ? "closed" : "open")
         object["loop"] = [
@@ -332,6 +367,6 @@ extension Item {
     /// Work about the message's children shows the message's content; notices and disagreements
     /// refer to items their readers already have.
     var showsMessageContent: Bool {
-        kind == .action && purpose != SystemPurpose.disagreement
+        (kind == .action && purpose != SystemPurpose.disagreement) || purpose == SystemPurpose.informationResponse
     }
 }

@@ -21,6 +21,8 @@ struct CaseIntake: Sendable {
         var items: [Item]
         var links: [MentionLink]
         var warnings: [ValidationProblem]
+        /// The item a response answered, as it now is.
+        var about: Item?
     }
 
     /// `prepared` holds the message's mentions normalised and scored ahead of the transaction, by
@@ -71,7 +73,53 @@ struct CaseIntake: Sendable {
             children.append(try context(of: mention, person: person, message: message, sequence: sequence, at: now, in: transaction))
         }
 
-        // 3. Where it goes; never to an agency a person who must not be told belongs to.
+        // 3–4. Where it goes: an information request to the agencies it names, a response back to
+        //      the MASH that asked, anything else where routing policy sends it.
+        let risk: RiskLevel? = if case .referral(let concern) = message.body { concern.risk.level } else { nil }
+        var items: [Item] = []
+        var about: Item?
+        switch message.body {
+        case .informationRequest(let request):
+            let authority = children.lazy.compactMap { child in
+                child.schoolURN.flatMap { urn in registry.agencies.values.first { $0.codes["urn"] == urn }?.codes["la"] }
+            }.first
+            items = try InformationRequests(workflow: workflow).ask(
+                message, request: request, sequence: sequence, personByRef: personByRef, schoolAuthority: authority, at: now, in: transaction)
+        case .informationResponse(let response):
+            let answer = try InformationRequests(workflow: workflow).answer(
+                message, response: response, sequence: sequence, personByRef: personByRef, at: now, in: transaction)
+            about = answer.answered
+            items = [answer.notice]
+        default:
+            items = try route(message, senderType: senderType, children: children, personByRef: personByRef, risk: risk, sequence: sequence, at: now, in: transaction)
+        }
+        // 5. Nothing waits unseen: each uncertain match is a notice to the MASH with deadlines and
+        //    escalation, resolved when the review is decided.
+        for (review, ref) in reviews {
+            items.append(try workflow.create(NewItem(
+                messageSequence: sequence, messageSender: message.from.agency, messageId: message.messageId,
+                recipient: policies.routing.triage, purpose: SystemPurpose.identityReview, kind: .notice, subjects: [ref],
+                subjectPersons: [review.person], origin: "review:\(review.id)", deadlineClass: "identity-review",
+                details: ["review": review.id, "person": review.person.rawValue, "candidate": review.candidate.rawValue]),
+                at: now, in: transaction))
+        }
+        // 6. Cumulative harm: counters over each child's chronology that pass their threshold alert
+        //    the MASH.
+        for mention in message.subjects {
+            guard let person = personByRef[mention.ref] else { continue }
+            items += try cumulativeHarmAlerts(
+                for: person, ref: mention.ref, events: Set(events), message: message, sequence: sequence, risk: risk, at: now, in: transaction)
+        }
+        return Result(items: items, links: links, warnings: warnings, about: about)
+    }
+
+    /// Routing policy's items for a referral or notification; never to an agency a person who must
+    /// not be told belongs to, and never dropped: what cannot be routed goes to the MASH triage
+    /// inbox with the reason.
+    func route(
+        _ message: Message, senderType: AgencyType, children: [ChildContext], personByRef: [String: PersonID], risk: RiskLevel?, sequence: Int64,
+        at now: Date, in transaction: any StoreTransaction
+    ) throws -> [Item] {
         var decision = router.route(message, senderType: senderType, children: children)
         let barred = Disclosure(registry: registry, policies: policies).agenciesKnowingBarredPersons(of: message)
         decision.items.removeAll { routed in
@@ -80,7 +128,6 @@ struct CaseIntake: Sendable {
                 "Rule \(routed.rule) would send \(routed.recipient) an item (\(routed.purpose)), but a person who must not be told of this message is known to \(routed.recipient) (a local id of theirs). Nothing was sent there: the MASH decides how to involve \(routed.recipient) without telling them.")
             return true
         }
-        let risk: RiskLevel? = if case .referral(let concern) = message.body { concern.risk.level } else { nil }
         let schoolAuthorityByRef = Dictionary(uniqueKeysWithValues: children.map { child in
             (child.ref, child.schoolURN.flatMap { urn in registry.agencies.values.first { $0.codes["urn"] == urn }?.codes["la"] })
         })
@@ -105,24 +152,7 @@ struct CaseIntake: Sendable {
                 feedbackTo: message.kind == .referral ? message.from.agency : nil, deadlineClass: "triage", details: details),
                 at: now, in: transaction))
         }
-        // 5. Nothing waits unseen: each uncertain match is a notice to the MASH with deadlines and
-        //    escalation, resolved when the review is decided.
-        for (review, ref) in reviews {
-            items.append(try workflow.create(NewItem(
-                messageSequence: sequence, messageSender: message.from.agency, messageId: message.messageId,
-                recipient: policies.routing.triage, purpose: SystemPurpose.identityReview, kind: .notice, subjects: [ref],
-                subjectPersons: [review.person], origin: "review:\(review.id)", deadlineClass: "identity-review",
-                details: ["review": review.id, "person": review.person.rawValue, "candidate": review.candidate.rawValue]),
-                at: now, in: transaction))
-        }
-        // 6. Cumulative harm: counters over each child's chronology that pass their threshold alert
-        //    the MASH.
-        for mention in message.subjects {
-            guard let person = personByRef[mention.ref] else { continue }
-            items += try cumulativeHarmAlerts(
-                for: person, ref: mention.ref, events: Set(events), message: message, sequence: sequence, risk: risk, at: now, in: transaction)
-        }
-        return Result(items: items, links: links, warnings: warnings)
+        return items
     }
 
     /// Raises a `cumulative-harm` item to the MASH for each alert of policies/cumulative-harm.yaml

@@ -52,6 +52,14 @@ struct ReplyIntake: Sendable {
         case .outcome(let report):
             let item = try recipientItem(message, caller: caller, in: transaction)
             let code = try requireCode(report.code, pointer: "/outcome/code")
+            if item.purpose == SystemPurpose.informationRequest {
+                throw Problem(.invalidMessage, "An information request is answered with an information-response (with what your agency knows, or nothingKnown: true), not an outcome.",
+                    errors: [ValidationProblem(pointer: "/kind", problem: "must be information-response for an information request")])
+            }
+            if InformationRequests.answerCodes.contains(code.code) {
+                throw Problem(.invalidMessage, "'\(code.code)' is recorded by an information-response, not an outcome.",
+                    errors: [ValidationProblem(pointer: "/outcome/code", problem: "is only recorded by answering an information request")])
+            }
             if code.transfer {
                 guard let target = report.transferTo else {
                     throw Problem(.invalidMessage, "A '\(code.code)' outcome names the agency the work passes to.",
@@ -132,7 +140,7 @@ struct ReplyIntake: Sendable {
                 at: now, by: actor, in: transaction)
             return Result(about: item, changed: [])
 
-        case .referral, .notification:
+        case .referral, .notification, .informationRequest, .informationResponse:
             throw Problem(.internalError, "A case message reached the reply handler.")
         }
     }
