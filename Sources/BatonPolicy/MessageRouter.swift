@@ -121,6 +121,17 @@ public struct MessageRouter: Sendable {
 
     struct Unresolved: Error { let text: String }
 
+    /// The agency `reference` names for `child` (its school, GP, home authority's social care), or
+    /// nil when the hub does not know it.
+    public func agency(_ reference: RecipientReference, for child: ChildContext) -> AgencyID? {
+        try? resolve(reference, child).get()
+    }
+
+    /// Whether `message` meets a routing-style condition (kind, sender, risk, notification …).
+    public func meets(_ condition: RoutingCondition, _ message: Message, senderType: AgencyType) -> Bool {
+        matches(condition, message, senderType: senderType)
+    }
+
     func resolve(_ reference: RecipientReference, _ child: ChildContext) -> Result<AgencyID, Unresolved> {
         switch reference {
         case .childSchool:

@@ -17,6 +17,7 @@ import Yams
 /// | `need-to-know.yaml` | which sections each recipient of an item may see (permit, forbid, default deny) |
 /// | `consent.yaml` | which item purposes each consent purpose covers |
 /// | `access.yaml` | which agencies may act in which role (auditor, administrator, ...) |
+/// | `strategy-discussions.yaml` | who convenes and is invited, how soon, what a record must show, what raises one |
 ///
 /// Loading is all-or-nothing, like the agency registry: every problem in every file is reported
 /// with file, line and field, and a hub with a bad policy does not start.
@@ -33,6 +34,7 @@ public struct PolicySet: Sendable {
     public let cumulativeHarm: CumulativeHarmPolicy
     public let needToKnow: NeedToKnowPolicy
     public let access: AccessPolicy
+    public let strategyDiscussions: StrategyDiscussionPolicy
     /// SHA-256 over the files' bytes, in name order: the policy version recorded with decisions.
     public let version: String
     /// The files' texts by name, kept in the store under ``version``.
@@ -42,7 +44,7 @@ public struct PolicySet: Sendable {
 
     public static let files = [
         "calendar.yaml", "sla.yaml", "routing.yaml", "outcomes.yaml", "areas.yaml", "cumulative-harm.yaml", "labels.yaml", "need-to-know.yaml",
-        "consent.yaml", "access.yaml",
+        "consent.yaml", "access.yaml", "strategy-discussions.yaml",
     ]
 
     /// Loads and cross-checks the policy folder against the registered `agencies`. `now` is used
@@ -93,6 +95,7 @@ public struct PolicySet: Sendable {
         var needToKnow = NeedToKnowPolicy()
         var consentCovers: [String: Set<String>] = [:]
         var access = AccessPolicy()
+        var strategyDiscussions = StrategyDiscussionPolicy()
         document("calendar.yaml", fields: CalendarPolicy.fields) { calendar = CalendarPolicy.read($0, &$1) }
         document("sla.yaml", fields: ["classes"]) { sla = SLAPolicy.read($0, &$1) }
         document("routing.yaml", fields: ["triage", "purposes", "rules"]) { routing = RoutingPolicy.read($0, &$1) }
@@ -103,10 +106,14 @@ public struct PolicySet: Sendable {
         document("need-to-know.yaml", fields: ["rules"]) { needToKnow = NeedToKnowPolicy.read($0, &$1, vocabulary: vocabulary) }
         document("consent.yaml", fields: ["purposes"]) { consentCovers = ConsentPolicy.read($0, &$1) }
         document("access.yaml", fields: ["roles"]) { access = AccessPolicy.read($0, &$1) }
+        document("strategy-discussions.yaml", fields: StrategyDiscussionPolicy.fields) { strategyDiscussions = StrategyDiscussionPolicy.read($0, &$1) }
         needToKnow.consentCovers = consentCovers
 
         var warnings: [ConfigurationError] = []
         errors += access.crossCheck(agencies: Set(agencies.map(\.id)), file: texts["access.yaml"]?.path ?? "access.yaml")
+        errors += strategyDiscussions.crossCheck(
+            sla: sla, counters: Set(cumulativeHarm.counters.map(\.name)), agencies: Set(agencies.map(\.id)),
+            file: texts["strategy-discussions.yaml"]?.path ?? "strategy-discussions.yaml")
         if let routing {
             errors += crossCheck(routing: routing, sla: sla, agencies: agencies, file: texts["routing.yaml"]?.path ?? "routing.yaml")
             errors += needToKnow.crossCheck(
@@ -128,7 +135,7 @@ public struct PolicySet: Sendable {
         for name in files { digestInput.append(Data((texts[name]?.text ?? "").utf8)); digestInput.append(0) }
         return PolicySet(
             calendar: calendar, sla: sla, routing: routing, outcomes: outcomes, areas: areas, cumulativeHarm: cumulativeHarm, needToKnow: needToKnow,
-            access: access, version: Array(SHA256.hash(data: digestInput)).hexString,
+            access: access, strategyDiscussions: strategyDiscussions, version: Array(SHA256.hash(data: digestInput)).hexString,
             files: texts.mapValues(\.text), warnings: warnings)
     }
 

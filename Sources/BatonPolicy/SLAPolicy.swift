@@ -55,6 +55,7 @@ public struct SLAPolicy: Sendable {
     public static let systemClasses = [
         "triage", "escalation-notice", "outcome-feedback", "disagreement", "cumulative-harm", "identity-correction",
         "identity-review", "information-request-red", "information-request-amber", "information-request-green", "information-response",
+        "strategy-new-information",
     ]
 
     public init(classes: [String: DeadlineClass]) { self.classes = classes }

@@ -29,10 +29,10 @@ struct HubRules: Sendable {
         workflow = ItemWorkflow(policies: policies, registry: registry, identifiers: identifiers)
         disclosure = Disclosure(registry: registry, policies: policies)
         views = ItemViews(disclosure: disclosure, policies: policies, registry: registry)
+        let router = MessageRouter(policy: policies.routing, agencies: Array(registry.agencies.values))
         pipeline = IntakePipeline(
-            cases: CaseIntake(
-                workflow: workflow, identity: identity, router: MessageRouter(policy: policies.routing, agencies: Array(registry.agencies.values))),
-            replies: ReplyIntake(workflow: workflow), hubKey: hubKey, registry: registry, disclosure: disclosure,
+            cases: CaseIntake(workflow: workflow, identity: identity, router: router),
+            replies: ReplyIntake(workflow: workflow, router: router), hubKey: hubKey, registry: registry, disclosure: disclosure,
             auditLog: configuration.auditLog)
     }
 }

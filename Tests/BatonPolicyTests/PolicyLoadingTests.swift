@@ -95,7 +95,7 @@ struct PolicyLoadingTests {
         #expect(outcomes["early-help"]?.needsSignOff(risk: .immediate) == false)
         #expect(outcomes["s47-enquiry"]?.tellReferrer == .code)
         #expect(outcomes["transferred"]?.transfer == true)
-        #expect(outcomes.sortedCodes.first == "early-help")
+        #expect(outcomes.sortedCodes.first == "action-completed")
     }
 
     @Test("cumulative-harm counters and alerts load from the shipped file")

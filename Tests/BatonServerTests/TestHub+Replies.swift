@@ -23,7 +23,7 @@ extension TestHub {
     /// A signed reply of `kind` about `item` (or, for a cancellation, a message).
     func reply(
         _ kind: String, item: String? = nil, message: String? = nil, from agency: String = "mash-test",
-        person: (String, String) = ("Jo Rowntree", "MASH social worker"), _ body: JSONValue
+        person: (String, String) = ("Jo Rowntree", "MASH social worker"), key: String? = nil, _ body: JSONValue
     ) throws -> String {
         var about = JSONObject()
         if let item { about["item"] = .string(item) }
@@ -35,8 +35,8 @@ extension TestHub {
             "from": ["agency": .string(agency), "person": ["name": .string(person.0), "role": .string(person.1)]],
             "about": .object(about),
         ]
-        payload[kind] = body
-        return try signed(JSONValue.object(payload).serialized(), with: key(for: agency))
+        payload[key ?? kind] = body
+        return try signed(JSONValue.object(payload).serialized(), with: self.key(for: agency))
     }
 
     /// A signed notification.

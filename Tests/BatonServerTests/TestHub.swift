@@ -60,7 +60,8 @@ struct TestHub {
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
     init(
-        maxPayloadBytes: Int = 256 * 1024, mashEndpoint: String? = nil, schoolEndpoint: String? = nil, policyEdits: [String: (String) -> String] = [:]
+        maxPayloadBytes: Int = 256 * 1024, mashEndpoint: String? = nil, schoolEndpoint: String? = nil, policyEdits: [String: (String) -> String] = [:],
+        raiseDiscussions: Bool = false
     ) throws {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("hub-\(UUID())")
         let agencies = folder.appendingPathComponent("agencies")
@@ -125,6 +126,13 @@ struct TestHub {
             let file = policies.appendingPathComponent(name)
             try (try String(contentsOf: file, encoding: .utf8)).replacingOccurrences(of: "northmoor-mash", with: "mash-test")
                 .write(to: file, atomically: true, encoding: .utf8)
+        }
+        // Policy raises a strategy discussion for every high-risk referral; tests of other things
+        // keep their referrals' items to themselves unless they ask for it.
+        if !raiseDiscussions {
+            let file = policies.appendingPathComponent("strategy-discussions.yaml")
+            let text = try String(contentsOf: file, encoding: .utf8)
+            if let range = text.range(of: "\nraise:") { try (String(text[..<range.lowerBound]) + "\nraise: []\n").write(to: file, atomically: true, encoding: .utf8) }
         }
         for (name, edit) in policyEdits {
             let file = policies.appendingPathComponent(name)

@@ -84,6 +84,8 @@ struct ItemMachine {
                 try close(.completed, by: event.actor, reason: "The referrer acknowledged the outcome.", what: "")
             } else if item.purpose == SystemPurpose.informationResponse {
                 try close(.completed, by: event.actor, reason: "The agency that asked has read the response.", what: "")
+            } else if item.purpose == SystemPurpose.strategyNewInformation {
+                try close(.completed, by: event.actor, reason: "The convenor has considered the new information.", what: "")
             }
 
         case .rejected(let by, let reason):

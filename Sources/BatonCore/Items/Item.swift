@@ -81,10 +81,22 @@ public enum SystemPurpose {
     public static let informationRequest = "information-request"
     /// A partner's answer, for the MASH that asked to read and acknowledge.
     public static let informationResponse = "information-response"
+    /// A strategy discussion, for its convenor (the child's local authority social care) to hold
+    /// by its deadline and record; it closes when every agreed action has.
+    public static let strategyDiscussion = "strategy-discussion"
+    /// An invitation to take part in a strategy discussion: accept with a named attendee, or
+    /// decline with a reason.
+    public static let strategyInvitation = "strategy-invitation"
+    /// An action agreed at a strategy discussion, for its owner agency to complete by its due date.
+    public static let strategyAction = "strategy-action"
+    /// New information about a child whose strategy discussion is open: its convenor considers
+    /// whether to reconvene (a notice, closed by acknowledging it).
+    public static let strategyNewInformation = "strategy-new-information"
 
     public static let all: Set<String> = [
         triage, escalationNotice, outcomeFeedback, disagreement, cumulativeHarm, identityCorrection, identityReview,
-        informationRequest, informationResponse,
+        informationRequest, informationResponse, strategyDiscussion, strategyInvitation, strategyAction,
+        strategyNewInformation,
     ]
 }
 

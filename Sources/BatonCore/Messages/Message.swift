@@ -58,6 +58,8 @@ public struct Message: Sendable, Equatable {
         case escalation(Disagreement)
         case informationRequest(InformationRequest)
         case informationResponse(InformationResponse)
+        case strategyDiscussionRequest(StrategyDiscussionRequest)
+        case strategyDiscussionRecord(StrategyDiscussionRecord)
     }
 
     /// Whether the message starts new work about children (a referral, a notification) rather

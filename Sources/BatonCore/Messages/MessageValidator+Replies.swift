@@ -125,6 +125,9 @@ extension MessageValidator {
             guard let concerning, let reason else { return nil }
             return .escalation(Disagreement(concerning: concerning, reason: reason, requestedAction: requested))
 
+        case .strategyDiscussionRecord:
+            return readDiscussionRecord(root, sentAt: sentAt, &reader).map(Message.Body.strategyDiscussionRecord)
+
         default:
             reader.report("/kind", "'\(kind.rawValue)' is not a reply")
             return nil

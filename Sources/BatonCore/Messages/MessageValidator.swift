@@ -20,7 +20,8 @@ public enum MessageValidator {
     static let kindFields: [MessageKind: Set<String>] = [
         .referral: ["concern"], .notification: ["notification"], .acknowledgement: ["acknowledgement"], .update: ["update"],
         .outcome: ["outcome"], .cancellation: ["cancellation"], .escalation: ["escalation"],
-        .informationRequest: ["request"], .informationResponse: ["response"],
+        .informationRequest: ["request"], .informationResponse: ["response"], .strategyDiscussionRequest: ["discussion"],
+        .strategyDiscussionRecord: ["record"],
     ]
     /// Fields every reply (a message about an item or message) may carry.
     static let replyFields: Set<String> = ["messageId", "sentAt", "kind", "from", "about"]
@@ -106,6 +107,8 @@ public enum MessageValidator {
             body = readInformationRequest(root, sender: from?.agency, &reader).map(Message.Body.informationRequest)
         case .informationResponse:
             body = readInformationResponse(root, about: about, sections: sections, &reader).map(Message.Body.informationResponse)
+        case .strategyDiscussionRequest:
+            body = readDiscussionRequest(root, &reader).map(Message.Body.strategyDiscussionRequest)
         default:
             body = nil
         }

@@ -21,7 +21,7 @@ public enum MessageKind: String, Sendable, Hashable, Codable, CaseIterable {
     /// a `kind-not-supported` problem until the capability that handles them lands.
     public static let accepted: Set<MessageKind> = [
         .referral, .notification, .acknowledgement, .update, .outcome, .cancellation, .escalation, .informationRequest,
-        .informationResponse,
+        .informationResponse, .strategyDiscussionRequest, .strategyDiscussionRecord,
     ]
 
     /// Kinds that start new work about children (they carry subjects and consent) rather than

@@ -67,8 +67,9 @@ struct ItemRoutes {
             }
             let message = try transaction.message(sequence: item.messageSequence)
             let recorded = try RecordedDisclosure.of(item.id, in: transaction)
-            let view = views.recipientView(
+            var view = views.recipientView(
                 item, message: message, history: try transaction.history(of: item.id), at: now, recorded: recorded, role: identity.role)
+            if let discussion = try views.discussion(of: item, viewer: identity.agency, in: transaction, at: now) { view["discussion"] = .object(discussion) }
             try transaction.apply(.access(try views.access(of: view, item: item, reader: identity.agency, role: identity.role, channel: "api", in: transaction)))
             return view
         }

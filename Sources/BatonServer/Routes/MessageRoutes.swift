@@ -64,7 +64,11 @@ struct MessageRoutes {
                     responses[item.id] = try transaction.items(relatedTo: item.id).first { $0.purpose == SystemPurpose.informationResponse }
                 }
             }
-            return views.senderView(stored, items: items, responses: responses, at: now)
+            var view = views.senderView(stored, items: items, responses: responses, at: now)
+            if let convened = items.first(where: { $0.purpose == SystemPurpose.strategyDiscussion }) {
+                view["discussion"] = .object(try views.discussion(of: convened, viewer: identity.agency, in: transaction, at: now) ?? [:])
+            }
+            return view
         }
         guard let view else { throw Problem(.notFound, "Your agency has sent no message with this id.") }
         return .json(.object(view))

@@ -147,6 +147,10 @@ struct ItemViews: Sendable {
             var json: JSONObject = ["nothingKnown": .bool(response.nothingKnown)]
             if let summary = response.summary { json["summary"] = .string(summary) }
             object["response"] = .object(json)
+        case .strategyDiscussionRequest(let request):
+            var json: JSONObject = ["reason": .string(request.reason), "urgency": .string(request.urgency.rawValue)]
+            if !request.proposedParticipants.isEmpty { json["proposedParticipants"] = .array(request.proposedParticipants.map { .string($0.rawValue) }) }
+            object["discussion"] = .object(json)
         default: break
         }
         if let consent = message.consent {

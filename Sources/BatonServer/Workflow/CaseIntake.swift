@@ -16,6 +16,7 @@ struct CaseIntake: Sendable {
 
     var policies: PolicySet { workflow.policies }
     var registry: AgencyRegistry { workflow.registry }
+    var discussions: StrategyDiscussions { StrategyDiscussions(workflow: workflow, router: router) }
 
     struct Result {
         var items: [Item]
@@ -85,6 +86,10 @@ struct CaseIntake: Sendable {
             }.first
             items = try InformationRequests(workflow: workflow).ask(
                 message, request: request, sequence: sequence, personByRef: personByRef, schoolAuthority: authority, at: now, in: transaction)
+        case .strategyDiscussionRequest(let request):
+            items = try discussions.convene(StrategyDiscussions.Convening(
+                message: message, sequence: sequence, children: children, personByRef: personByRef, requester: message.from.agency,
+                urgency: request.urgency, proposed: request.proposedParticipants, origin: "request", risk: nil), at: now, in: transaction)
         case .informationResponse(let response):
             let answer = try InformationRequests(workflow: workflow).answer(
                 message, response: response, sequence: sequence, personByRef: personByRef, at: now, in: transaction)
@@ -93,6 +98,13 @@ struct CaseIntake: Sendable {
         default:
             items = try route(message, senderType: senderType, children: children, personByRef: personByRef, risk: risk, sequence: sequence, at: now, in: transaction)
         }
+        // Strategy discussions: new information about a child whose discussion is open prompts its
+        // convenor; policy raises one for a high-risk referral or a counter at its threshold.
+        let opened = Set(items.filter { $0.purpose == SystemPurpose.strategyDiscussion }.map(\.id))
+        items += try discussions.prompts(for: message, sequence: sequence, personByRef: personByRef, excluding: opened, at: now, in: transaction)
+        items += try discussions.raised(
+            by: message, senderType: senderType, sequence: sequence, children: children, personByRef: personByRef, risk: risk, events: Set(events),
+            at: now, in: transaction)
         // 5. Nothing waits unseen: each uncertain match is a notice to the MASH with deadlines and
         //    escalation, resolved when the review is decided.
         for (review, ref) in reviews {

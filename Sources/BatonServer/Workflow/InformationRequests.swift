@@ -15,8 +15,9 @@ struct InformationRequests: Sendable {
 
     var policies: PolicySet { workflow.policies }
 
-    /// Codes only a response records (an `outcome` message cannot claim an answer it did not give).
-    static let answerCodes: Set<String> = ["information-provided", "nothing-known"]
+    /// Codes only the hub records, from a response or a discussion's record (an `outcome` message
+    /// cannot claim an answer it did not give, or attendance the convenor did not record).
+    static let answerCodes: Set<String> = ["information-provided", "nothing-known", "attended"]
 
     /// One item per agency asked.
     func ask(

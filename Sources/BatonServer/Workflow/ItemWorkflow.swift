@@ -23,6 +23,8 @@ struct NewItem {
     var details: [String: String] = [:]
     /// The local authority whose school terms apply (the child's school's).
     var schoolAuthority: String?
+    /// An outcome deadline agreed elsewhere (a strategy discussion's action), instead of the class's.
+    var outcomeDueAt: Date?
 }
 
 /// Carries out the item state machine's decisions inside a store transaction: creates items with
@@ -42,6 +44,11 @@ struct ItemWorkflow: Sendable {
         }
         let recipient = registry.agency(spec.recipient)
         let schoolAuthority = recipient?.type == .school ? recipient?.codes["la"] : spec.schoolAuthority
+        var deadlines = deadlineClass.deadlines(from: now, calendar: policies.calendar, schoolAuthority: schoolAuthority)
+        if let due = spec.outcomeDueAt {
+            deadlines.removeAll { $0.kind == .outcome }
+            deadlines.append(Deadline(kind: .outcome, dueAt: due))
+        }
         let terms = ItemTerms(
             deadlineClass: deadlineClass.name, escalateEvery: deadlineClass.escalateEvery, signOff: deadlineClass.signOff,
             ladderLength: recipient?.escalation.count ?? 0, schoolAuthority: schoolAuthority)
@@ -49,8 +56,7 @@ struct ItemWorkflow: Sendable {
             id: ItemID(identifiers.newUUID()), messageSequence: spec.messageSequence, messageSender: spec.messageSender,
             messageId: spec.messageId, recipient: spec.recipient, purpose: spec.purpose, kind: spec.kind, subjects: spec.subjects,
             risk: spec.risk, createdAt: now, origin: spec.origin, relatedItem: spec.relatedItem, addressee: spec.addressee,
-            feedbackTo: spec.feedbackTo, terms: terms, details: spec.details,
-            deadlines: deadlineClass.deadlines(from: now, calendar: policies.calendar, schoolAuthority: schoolAuthority))
+            feedbackTo: spec.feedbackTo, terms: terms, details: spec.details, deadlines: deadlines)
         var detail = ["origin": spec.origin, "purpose": spec.purpose, "deadlines": deadlineClass.name]
         if let related = spec.relatedItem { detail["relatedItem"] = related.rawValue }
         let history = ItemHistoryEntry(
@@ -87,6 +93,9 @@ struct ItemWorkflow: Sendable {
         if changed.state.status == .completed, let outcome = changed.state.outcome, let target = outcome.transferTo {
             try transfer(changed, to: target, purpose: outcome.transferPurpose, at: now, in: transaction)
         }
+        if changed.purpose == SystemPurpose.strategyAction, !changed.isOpen {
+            try closeDiscussionIfDone(after: changed, at: now, in: transaction)
+        }
         return changed
     }
 
@@ -111,6 +120,8 @@ struct ItemWorkflow: Sendable {
             }
 
         case .returnToTriage(let reason):
+            // A declined invitation is an answer, not misrouted work: the discussion shows it.
+            guard item.purpose != SystemPurpose.strategyInvitation else { return }
             try create(NewItem(
                 messageSequence: item.messageSequence, messageSender: item.messageSender, messageId: item.messageId,
                 recipient: policies.routing.triage, purpose: SystemPurpose.triage, subjects: item.subjects, risk: item.risk,
@@ -120,6 +131,12 @@ struct ItemWorkflow: Sendable {
 
         case .tellReferrer(let outcome):
             guard let referrer = item.feedbackTo else { return }
+            // Told once: a strategy discussion's requester hears the decision when it is recorded.
+            if item.purpose == SystemPurpose.strategyDiscussion,
+                try transaction.items(relatedTo: item.id).contains(where: { $0.purpose == SystemPurpose.outcomeFeedback })
+            {
+                return
+            }
             let view = policies.outcomes[outcome.code]?.tellReferrer ?? .code
             var details = ["outcome": outcome.code, "decidedBy": item.recipient.rawValue, "itemPurpose": item.purpose]
             if view == .codeAndRationale { details["rationale"] = outcome.rationale }
@@ -133,6 +150,22 @@ struct ItemWorkflow: Sendable {
         case .notifyRecipient(let reason):
             try queueDelivery(of: item, reason: reason, at: now, in: transaction)
         }
+    }
+
+    /// A strategy discussion closes, with its decision as the outcome, once every agreed action is
+    /// closed.
+    func closeDiscussionIfDone(after action: Item, at now: Date, in transaction: any StoreTransaction) throws {
+        guard let id = action.relatedItem, let discussion = try transaction.item(id), discussion.purpose == SystemPurpose.strategyDiscussion,
+            discussion.isOpen, let decision = discussion.state.decision
+        else { return }
+        let actions = try transaction.items(relatedTo: id).filter { $0.purpose == SystemPurpose.strategyAction }
+        guard actions.allSatisfy({ !$0.isOpen }) else { return }
+        let done = actions.filter { $0.state.status == .completed }.count
+        try apply(
+            .outcomeRecorded(
+                by: .hub, code: decision.code,
+                rationale: "Every agreed action is closed (\(done) of \(actions.count) completed). The decision: \(decision.rationale)", needsSignOff: false),
+            to: discussion, at: now, in: transaction)
     }
 
     /// Passes completed work on: a new item for `target`, from the same message.

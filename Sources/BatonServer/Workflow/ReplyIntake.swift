@@ -10,6 +10,7 @@ import Foundation
 /// anyone else, who must not learn the item exists).
 struct ReplyIntake: Sendable {
     let workflow: ItemWorkflow
+    let router: MessageRouter
 
     var policies: PolicySet { workflow.policies }
 
@@ -52,13 +53,21 @@ struct ReplyIntake: Sendable {
         case .outcome(let report):
             let item = try recipientItem(message, caller: caller, in: transaction)
             let code = try requireCode(report.code, pointer: "/outcome/code")
+            if item.purpose == SystemPurpose.strategyDiscussion {
+                throw Problem(.invalidMessage, "A strategy discussion is closed by its record (strategy-discussion-record), not an outcome.",
+                    errors: [ValidationProblem(pointer: "/kind", problem: "must be strategy-discussion-record for a strategy discussion")])
+            }
+            if item.purpose == SystemPurpose.strategyInvitation {
+                throw Problem(.invalidMessage, "An invitation is answered by accepting (naming who attends) or declining with a reason, and closes with the discussion's record.",
+                    errors: [ValidationProblem(pointer: "/kind", problem: "must be acknowledgement for an invitation")])
+            }
             if item.purpose == SystemPurpose.informationRequest {
                 throw Problem(.invalidMessage, "An information request is answered with an information-response (with what your agency knows, or nothingKnown: true), not an outcome.",
                     errors: [ValidationProblem(pointer: "/kind", problem: "must be information-response for an information request")])
             }
             if InformationRequests.answerCodes.contains(code.code) {
-                throw Problem(.invalidMessage, "'\(code.code)' is recorded by an information-response, not an outcome.",
-                    errors: [ValidationProblem(pointer: "/outcome/code", problem: "is only recorded by answering an information request")])
+                throw Problem(.invalidMessage, "'\(code.code)' is recorded by the hub from an information-response or a discussion's record, not by an outcome.",
+                    errors: [ValidationProblem(pointer: "/outcome/code", problem: "is only recorded by the hub")])
             }
             if code.transfer {
                 guard let target = report.transferTo else {
@@ -140,7 +149,13 @@ struct ReplyIntake: Sendable {
                 at: now, by: actor, in: transaction)
             return Result(about: item, changed: [])
 
-        case .referral, .notification, .informationRequest, .informationResponse:
+        case .strategyDiscussionRecord(let record):
+            let item = try recipientItem(message, caller: caller, in: transaction)
+            let changed = try StrategyDiscussions(workflow: workflow, router: router).record(
+                record, message: message, sequence: sequence, discussion: item, at: now, in: transaction)
+            return Result(about: changed, changed: [changed])
+
+        case .referral, .notification, .informationRequest, .informationResponse, .strategyDiscussionRequest:
             throw Problem(.internalError, "A case message reached the reply handler.")
         }
     }
