@@ -21,10 +21,7 @@ struct InformationRequestTests {
             "sentAt": .string(RFC3339.format(hub.clock.now())),
             "kind": "information-request",
             "from": ["agency": .string(agency), "person": ["name": "Jo Rowntree", "role": "MASH social worker"]],
-            "subjects": [[
-                "ref": "c1", "givenName": "Evie", "familyName": "Ashworth", "dateOfBirth": "2016-04-09", "sex": "female",
-                "nhsNumber": "999 000 0018", "address": ["lines": ["12 Kiln Street"], "postcode": "NM3 4AB"], "school": ["urn": "990199"],
-            ]],
+            "subjects": [TestHub.evieAtSchool],
             "consent": ["status": "not-sought", "basis": "safeguarding", "reasonNotSought": "Enquiries before deciding on a strategy discussion."],
             "sections": [
                 ["label": "concern.summary", "content": ["text": "Repeated incidents at the home."]],

@@ -23,10 +23,7 @@ struct StrategyDiscussionTests {
             "sentAt": .string(RFC3339.format(hub.clock.now())),
             "kind": "strategy-discussion-request",
             "from": ["agency": .string(agency), "person": ["name": "DS Kaur", "role": "Child abuse investigation team"]],
-            "subjects": [[
-                "ref": "c1", "givenName": "Evie", "familyName": "Ashworth", "dateOfBirth": "2016-04-09", "sex": "female",
-                "nhsNumber": "999 000 0018", "address": ["lines": ["12 Kiln Street"], "postcode": "NM3 4AB"], "school": ["urn": "990199"],
-            ]],
+            "subjects": [TestHub.evieAtSchool],
             "consent": ["status": "not-sought", "basis": "safeguarding", "reasonNotSought": "Seeking consent would place the child at risk."],
             "sections": [
                 ["label": "concern.summary", "content": ["text": "Third incident this year; bruising seen at school."]],
@@ -62,10 +59,7 @@ struct StrategyDiscussionTests {
             // A police referral reaches the MASH.
             let referralId = UUID().uuidString.lowercased()
             let referral = try await client.accepted(try hub.signed(hub.referral(id: referralId) { object in
-                object["subjects"] = [[
-                    "ref": "c1", "givenName": "Evie", "familyName": "Ashworth", "dateOfBirth": "2016-04-09", "sex": "female",
-                    "nhsNumber": "999 000 0018", "address": ["lines": ["12 Kiln Street"], "postcode": "NM3 4AB"], "school": ["urn": "990199"],
-                ]]
+                object["subjects"] = [TestHub.evieAtSchool]
             }))
             let mashItem = try #require(referral.objects("items").first?.string("itemId"))
             _ = try await client.accepted(try hub.reply("acknowledgement", item: mashItem, ["decision": "accepted", "owner": ["name": "Jo Rowntree"]]))

@@ -178,6 +178,12 @@ struct TestHub {
         return JSONValue.object(object).serialized()
     }
 
+    /// Evie as a subject with her school named (information requests, strategy discussions).
+    static let evieAtSchool: JSONValue = [
+        "ref": "c1", "givenName": "Evie", "familyName": "Ashworth", "dateOfBirth": "2016-04-09", "sex": "female",
+        "nhsNumber": "999 000 0018", "address": ["lines": ["12 Kiln Street"], "postcode": "NM3 4AB"], "school": ["urn": "990199"],
+    ]
+
     /// The personal details in ``referral(from:id:sentAt:change:)``, which must never be logged or echoed.
     static let personalData = ["Evie", "Ashworth", "Darren", "999 000 0018", "9990000018", "2016-04-09", "Kiln Street", "NM3 4AB", "Repeated incidents"]
 

@@ -28,20 +28,8 @@ struct InformationRequests: Sendable {
         guard sender?.type == .socialCare else {
             throw Problem(.notPermitted, "Information requests are sent by children's social care (the MASH); your agency is not one.")
         }
-        let barred = Disclosure(registry: workflow.registry, policies: policies).agenciesKnowingBarredPersons(of: message)
-        var problems: [ValidationProblem] = []
-        for (index, recipient) in request.recipients.enumerated() {
-            if workflow.registry.agency(recipient) == nil {
-                problems.append(ValidationProblem(pointer: JSONPointer("/request/recipients") / index, problem: "is not a registered agency"))
-            } else if barred.contains(recipient) {
-                problems.append(ValidationProblem(
-                    pointer: JSONPointer("/request/recipients") / index,
-                    problem: "is an agency a do-not-inform person of the message is known to; ask it without naming them"))
-            }
-        }
-        guard problems.isEmpty else {
-            throw Problem(.invalidMessage, "Some of the agencies asked cannot be sent this request; see 'errors'.", errors: problems)
-        }
+        try workflow.requireReachable(
+            request.recipients, named: "/request/recipients", by: message, refusal: "Some of the agencies asked cannot be sent this request; see 'errors'.")
         let subjects = message.subjects.map(\.ref)
         return try request.recipients.map { recipient in
             try workflow.create(NewItem(

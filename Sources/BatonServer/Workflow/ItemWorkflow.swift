@@ -168,6 +168,23 @@ struct ItemWorkflow: Sendable {
             to: discussion, at: now, in: transaction)
     }
 
+    /// Agencies a message names to receive items (an information request's recipients, a
+    /// discussion's proposed participants) must be registered, and none may be an agency a
+    /// do-not-inform person of the message is known to: 422 with each one's pointer otherwise.
+    func requireReachable(_ agencies: [AgencyID], named pointer: JSONPointer, by message: Message, refusal: String) throws {
+        let barred = Disclosure(registry: registry, policies: policies).agenciesKnowingBarredPersons(of: message)
+        var problems: [ValidationProblem] = []
+        for (index, agency) in agencies.enumerated() {
+            if registry.agency(agency) == nil {
+                problems.append(ValidationProblem(pointer: pointer / index, problem: "is not a registered agency"))
+            } else if barred.contains(agency) {
+                problems.append(ValidationProblem(
+                    pointer: pointer / index, problem: "is an agency a do-not-inform person of the message is known to; involve it without naming them"))
+            }
+        }
+        guard problems.isEmpty else { throw Problem(.invalidMessage, refusal, errors: problems) }
+    }
+
     /// Passes completed work on: a new item for `target`, from the same message.
     func transfer(_ item: Item, to target: AgencyID, purpose: String?, at now: Date, in transaction: any StoreTransaction) throws {
         let purposeName = purpose ?? item.purpose

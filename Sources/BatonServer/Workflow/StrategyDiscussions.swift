@@ -45,19 +45,8 @@ struct StrategyDiscussions: Sendable {
         }
         let convenor = spec.children.lazy.compactMap { router.agency(policy.convenor, for: $0) }.first ?? policies.routing.triage
         let barred = Disclosure(registry: registry, policies: policies).agenciesKnowingBarredPersons(of: spec.message)
-        var problems: [ValidationProblem] = []
-        for (index, agency) in spec.proposed.enumerated() {
-            if registry.agency(agency) == nil {
-                problems.append(ValidationProblem(pointer: JSONPointer("/discussion/proposedParticipants") / index, problem: "is not a registered agency"))
-            } else if barred.contains(agency) {
-                problems.append(ValidationProblem(
-                    pointer: JSONPointer("/discussion/proposedParticipants") / index,
-                    problem: "is an agency a do-not-inform person of the message is known to"))
-            }
-        }
-        guard problems.isEmpty else {
-            throw Problem(.invalidMessage, "Some proposed participants cannot be invited; see 'errors'.", errors: problems)
-        }
+        try workflow.requireReachable(
+            spec.proposed, named: "/discussion/proposedParticipants", by: spec.message, refusal: "Some proposed participants cannot be invited; see 'errors'.")
         let subjects = spec.message.subjects.map(\.ref)
         let persons = subjects.compactMap { spec.personByRef[$0] }
         var earlier: [String] = []
