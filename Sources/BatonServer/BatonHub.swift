@@ -207,6 +207,7 @@ public final class BatonHub: Sendable {
     func registerRoutes(on router: Hummingbird.Router<BasicRequestContext>) {
         MessageRoutes(hub: self).register(on: router)
         ItemRoutes(hub: self).register(on: router)
+        DiscussionRoutes(hub: self).register(on: router)
         PersonRoutes(hub: self).register(on: router)
         OperationsRoutes(hub: self).register(on: router)
         OversightRoutes(hub: self).register(on: router)

@@ -213,6 +213,8 @@ public protocol StoreReader {
     func items(about person: PersonID) throws -> [Item]
     /// Open items about `person` with `purpose`, oldest first.
     func openItems(about person: PersonID, purpose: String) throws -> [Item]
+    /// An agency's items with `purpose` (open, closed, or either when nil), newest first, at most `limit`.
+    func items(recipient: AgencyID, purpose: String, open: Bool?, limit: Int) throws -> [Item]
     /// Items about `person` created at or after `since`.
     func items(about person: PersonID, createdSince since: Date) throws -> [Item]
 

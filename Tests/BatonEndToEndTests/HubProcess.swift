@@ -76,6 +76,9 @@ struct Workspace {
         try mashKey.write(path: path("mash.jwk"))
         try registryFile(id: "northmoor-mash", type: "social-care", keys: [mashKey], codes: #"{ la: "995" }"#)
             .write(to: agencies.appendingPathComponent("northmoor-mash.yaml"), atomically: true, encoding: .utf8)
+        // The shipped strategy-discussion policy invites the sample fostering service by id.
+        try FileManager.default.copyItem(
+            at: Workspace.repository.appendingPathComponent("agencies/northmoor-fostering.yaml"), to: agencies.appendingPathComponent("northmoor-fostering.yaml"))
         try FileManager.default.copyItem(at: Workspace.repository.appendingPathComponent("policies"), to: policies)
     }
 

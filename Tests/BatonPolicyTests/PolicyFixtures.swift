@@ -25,7 +25,10 @@ enum SampleAgencies {
     static let academy = agency("school-northmoor-academy", .school, "Northmoor Academy", codes: ["urn": "990102", "la": "995"],
         rungs: ["designated-safeguarding-lead", "principal"])
 
-    static let all = [gp, mash, trust, police, ashgrove, academy]
+    static let fostering = agency("northmoor-fostering", .other, "Northmoor Family Placements", codes: [:],
+        rungs: ["supervising-social-worker", "registered-manager"])
+
+    static let all = [gp, mash, trust, police, ashgrove, academy, fostering]
 }
 
 /// The shipped policy files, read once, and variations of them with one mistake each.

@@ -79,7 +79,7 @@ struct OperationsTests {
         let hub = try TestHub()
         try await hub.run { _, client in
             #expect(try await client.execute(uri: "/healthz", method: .get).json == ["status": "ok"])
-            #expect(try await client.execute(uri: "/readyz", method: .get).json == ["status": "ready", "agencies": 4])
+            #expect(try await client.execute(uri: "/readyz", method: .get).json == ["status": "ready", "agencies": 5])
             _ = try await client.submit(try hub.signed(hub.referral()))
             let jws = try hub.signed(hub.referral())
             _ = try await client.submit(jws)

@@ -86,6 +86,9 @@ struct StrategyDiscussionTests {
             })
             #expect(Set(invitations.keys) == ["police-test", "gp-test", "school-test"], "police, health, the child's school and the requester; the convenor holds it")
 
+            let fresh = try await client.readJSON("/v1/discussions", as: "mash-test", hub: hub)
+            #expect(fresh.objects("discussions").first?.at("invitationsAwaiting") == 3)
+
             // Each invited agency sees why, and only what need-to-know allows.
             let invitation = try await client.readJSON("/v1/items/\(try #require(invitations["gp-test"]))", as: "gp-test", hub: hub)
             #expect(invitation.string("content", "discussion", "urgency") == "urgent")
@@ -111,6 +114,12 @@ struct StrategyDiscussionTests {
             })
             #expect(answers == ["police-test": "accepted", "gp-test": "accepted", "school-test": "declined"])
             #expect(status.string("discussion", "state") == "to-be-held")
+            // The MASH's view across the discussions it convenes.
+            var list = try await client.readJSON("/v1/discussions", as: "mash-test", hub: hub)
+            #expect(list.objects("discussions").map { $0.string("discussionItem") } == [discussionId])
+            #expect(list.objects("discussions").first?.at("invitationsAwaiting") == 0)
+            #expect(try await client.readJSON("/v1/discussions", as: "police-test", hub: hub).objects("discussions").isEmpty, "the police convene none")
+            #expect(try await client.read("/v1/discussions?state=sideways", bearer: try hub.token(for: "mash-test")).status == .badRequest)
 
             // The absence rule: without health, and no reason given, the record is refused.
             hub.clock.advance(by: 3600)
@@ -136,7 +145,8 @@ struct StrategyDiscussionTests {
                 ]))
             #expect(recorded.string("about", "status") == "on-hold", "the discussion waits on its actions")
             let created = recorded.objects("items")
-            let actions = created.filter { $0.string("purpose") == "strategy-action" }
+            var actions: [JSONObject] = []
+            for entry in created where entry.string("purpose") == "strategy-action" { actions.append(entry) }
             #expect(Set(actions.map { $0.string("recipient") }) == ["police-test", "gp-test", "mash-test"])
             #expect(created.contains { $0.string("purpose") == "outcome-feedback" && $0.string("recipient") == "police-test" }, "the requester is told the decision")
             #expect(actions.first { $0.string("recipient") == "police-test" }?.string("dueAt") != nil)
@@ -174,6 +184,11 @@ struct StrategyDiscussionTests {
             }
             status = try await client.readJSON("/v1/messages/\(requestId)", as: "police-test", hub: hub)
             #expect(status.string("discussion", "state") == "closed")
+            list = try await client.readJSON("/v1/discussions", as: "mash-test", hub: hub)
+            #expect(list.objects("discussions").isEmpty, "no discussion open")
+            list = try await client.readJSON("/v1/discussions?state=closed", as: "mash-test", hub: hub)
+            #expect(list.objects("discussions").first?.string("state") == "closed")
+            #expect(list.objects("discussions").first?.at("openActions") == 0)
             #expect(status.at("discussion", "openActions") == 0)
             // The requester was told once (at the record), not again when the discussion closed.
             let feedback = try await baton.store.read { reader in
@@ -233,6 +248,21 @@ struct StrategyDiscussionTests {
                 #expect(discussions.count == (episode == 3 ? 1 : 0), "episode \(episode)")
                 missing.clock.advance(by: 86_400)
             }
+        }
+    }
+
+    @Test("a looked-after child's fostering service is invited; another child's discussion does not invite it")
+    func lookedAfter() async throws {
+        let hub = try TestHub()
+        try await hub.run { _, client in
+            _ = try await client.accepted(try hub.notification(from: "mash-test", type: "plan-started", childPresent: nil) { object in
+                object["notification"] = [
+                    "type": "plan-started", "occurredAt": .string(RFC3339.format(hub.clock.now().addingTimeInterval(-3600))), "plan": "looked-after",
+                ]
+            })
+            let convened = try await client.accepted(try Self.request(hub))
+            let invited = Set(convened.objects("items").filter { $0.string("purpose") == "strategy-invitation" }.compactMap { $0.string("recipient") })
+            #expect(invited == ["police-test", "gp-test", "school-test", "fostering-test"])
         }
     }
 

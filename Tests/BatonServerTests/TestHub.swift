@@ -54,6 +54,7 @@ struct TestHub {
     let mash = AgencyID(rawValue: "mash-test")!
     let mashKey = KeyFile(kid: "mash-test/m1", key: .generate(.edDSA))
     let gpKey = KeyFile(kid: "gp-test/g1", key: .generate(.edDSA))
+    let fosteringKey = KeyFile(kid: "fostering-test/f1", key: .generate(.edDSA))
     var configuration = HubConfiguration()
 
     /// The repository checkout these tests belong to.
@@ -119,6 +120,14 @@ struct TestHub {
             \(entry(gpKey))
             """
         try gp.write(to: agencies.appendingPathComponent("gp-test.yaml"), atomically: true, encoding: .utf8)
+        let fostering = """
+            id: fostering-test
+            type: other
+            name: Test Fostering Service
+            keys:
+            \(entry(fosteringKey))
+            """
+        try fostering.write(to: agencies.appendingPathComponent("fostering-test.yaml"), atomically: true, encoding: .utf8)
         // The shipped policies, with this registry's MASH as the triage inbox.
         let policies = folder.appendingPathComponent("policies")
         try FileManager.default.copyItem(at: TestHub.repository.appendingPathComponent("policies"), to: policies)
@@ -129,8 +138,11 @@ struct TestHub {
         }
         // Policy raises a strategy discussion for every high-risk referral; tests of other things
         // keep their referrals' items to themselves unless they ask for it.
+        let discussions = policies.appendingPathComponent("strategy-discussions.yaml")
+        try (try String(contentsOf: discussions, encoding: .utf8)).replacingOccurrences(of: "northmoor-fostering", with: "fostering-test")
+            .write(to: discussions, atomically: true, encoding: .utf8)
         if !raiseDiscussions {
-            let file = policies.appendingPathComponent("strategy-discussions.yaml")
+            let file = discussions
             let text = try String(contentsOf: file, encoding: .utf8)
             if let range = text.range(of: "\nraise:") { try (String(text[..<range.lowerBound]) + "\nraise: []\n").write(to: file, atomically: true, encoding: .utf8) }
         }

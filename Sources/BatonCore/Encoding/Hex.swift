@@ -1,7 +1,9 @@
 /// Hexadecimal for byte arrays: digests, Merkle hashes and key thumbprints are written and read
 /// as lower-case hex everywhere (receipts, audit entries, exports, policy versions).
 extension Array where Element == UInt8 {
-    /// Lower-case hexadecimal.
+    /// Lower-case hexadecimal. (Inlinable, like the decoder: the verifier runs them per entry, and
+    /// a generic call across modules would not be specialised.)
+    @inlinable
     public var hexString: String {
         let digits = Array("0123456789abcdef".utf8)
         var output = [UInt8]()
@@ -13,9 +15,11 @@ extension Array where Element == UInt8 {
         return String(decoding: output, as: UTF8.self)
     }
 
+    @inlinable
     public init?(hex: String) { self.init(hexDigits: hex.utf8) }
 
     /// Bytes from hexadecimal digits (either case); nil for an odd count or any other character.
+    @inlinable
     public init?<Digits: Collection>(hexDigits text: Digits) where Digits.Element == UInt8 {
         guard text.count % 2 == 0 else { return nil }
         func nibble(_ byte: UInt8) -> UInt8? {

@@ -349,6 +349,14 @@ struct SQLiteTransaction: StoreTransaction {
         return try String.fetchAll(statement, arguments: [person.rawValue, purpose]).map(Self.decodeItem)
     }
 
+    func items(recipient: AgencyID, purpose: String, open: Bool?, limit: Int) throws -> [Item] {
+        let openClause = open.map { $0 ? " AND is_open = 1" : " AND is_open = 0" } ?? ""
+        let statement = try db.cachedStatement(sql: """
+            SELECT body FROM item WHERE recipient = ? AND purpose = ?\(openClause) ORDER BY created_at DESC, id DESC LIMIT ?
+            """)
+        return try String.fetchAll(statement, arguments: [recipient.rawValue, purpose, limit]).map(Self.decodeItem)
+    }
+
     func items(about person: PersonID, createdSince since: Date) throws -> [Item] {
         let statement = try db.cachedStatement(sql: """
             SELECT i.body FROM item_subject s JOIN item i ON i.id = s.item_id WHERE s.person_id = ? AND i.created_at >= ?
