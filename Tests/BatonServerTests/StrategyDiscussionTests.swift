@@ -210,7 +210,7 @@ struct StrategyDiscussionTests {
     @Test("policy raises a discussion for a high-risk referral and for a third missing episode; new information prompts the convenor; discussions about a child link")
     func triggers() async throws {
         let hub = try TestHub(raiseDiscussions: true)
-        try await hub.run { _, client in
+        try await hub.run { baton, client in
             let first = try await client.accepted(try hub.signed(hub.referral()))
             let raised = first.objects("items").filter { $0.string("purpose") == "strategy-discussion" }
             #expect(raised.count == 1)
@@ -219,6 +219,21 @@ struct StrategyDiscussionTests {
             #expect(item.string("discussion", "origin") == "rule:high-risk-referral")
             #expect(item.string("discussion", "requestedBy") == "police-test")
             #expect(first.objects("items").contains { $0.string("purpose") == "strategy-invitation" && $0.string("recipient") == "gp-test" })
+
+            // Unanswered invitations escalate (urgent: answered within four hours), and the MASH sees them overdue.
+            hub.clock.advance(by: 5 * 3600)
+            _ = try await baton.sweeper.sweep()
+            let gpInvitation = try #require(first.objects("items").first { $0.string("purpose") == "strategy-invitation" && $0.string("recipient") == "gp-test" }?
+                .string("itemId"))
+            let overdueInvitation = try await client.readJSON("/v1/items/\(gpInvitation)", as: "gp-test", hub: hub)
+            #expect(overdueInvitation.at("escalation", "level") == 1)
+            let overview = try await client.readJSON("/v1/discussions", as: "mash-test", hub: hub)
+            #expect(overview.objects("discussions").first?.at("invitationsOverdue") == 2)
+
+            // The discussion is on the child's chronology.
+            let child = try #require(first.objects("subjects").first?.string("person"))
+            let chronology = try await client.readJSON("/v1/persons/\(child)/chronology", as: "mash-test", hub: hub)
+            #expect(chronology.objects("entries").contains { $0.string("itemId") == discussionId && $0.string("purpose") == "strategy-discussion" })
 
             // More about the child while it is open: no second discussion, a prompt to the convenor.
             let second = try await client.accepted(try hub.signed(hub.referral()))
