@@ -127,11 +127,6 @@ public struct MessageRouter: Sendable {
         try? resolve(reference, child).get()
     }
 
-    /// Whether `message` meets a routing-style condition (kind, sender, risk, notification …).
-    public func meets(_ condition: RoutingCondition, _ message: Message, senderType: AgencyType) -> Bool {
-        matches(condition, message, senderType: senderType)
-    }
-
     func resolve(_ reference: RecipientReference, _ child: ChildContext) -> Result<AgencyID, Unresolved> {
         switch reference {
         case .childSchool:
@@ -166,7 +161,8 @@ public struct MessageRouter: Sendable {
         }
     }
 
-    func matches(_ condition: RoutingCondition, _ message: Message, senderType: AgencyType) -> Bool {
+    /// Whether `message` meets a routing condition (kind, sender, risk, notification …).
+    public func matches(_ condition: RoutingCondition, _ message: Message, senderType: AgencyType) -> Bool {
         if let kinds = condition.kinds, !kinds.contains(message.kind) { return false }
         if let senders = condition.senders, !senders.contains(message.from.agency) { return false }
         if let types = condition.senderTypes, !types.contains(senderType) { return false }

@@ -463,6 +463,24 @@ struct ItemStateMachineTests {
         #expect(without.state.status == .completed)
     }
 
+    @Test("a strategy discussion tells its requester the decision when it is recorded, and not again when it closes")
+    func discussionToldAtDecision() throws {
+        var discussion = F.item(purpose: SystemPurpose.strategyDiscussion, feedbackTo: F.police)
+        discussion.must(.acknowledged(by: F.worker, owner: F.owner), at: hours(1))
+        let decided = discussion.must(.decided(by: F.worker, code: "s47-enquiry", rationale: "Threshold met."), at: hours(2))
+        #expect(decided == [.tellReferrer(try #require(discussion.state.decision))])
+        let closed = discussion.must(.outcomeRecorded(by: .hub, code: "s47-enquiry", rationale: "Every action closed.", needsSignOff: false), at: hours(3))
+        #expect(closed.isEmpty)
+        #expect(discussion.state.status == .completed)
+    }
+
+    @Test("a declined strategy-discussion invitation is an answer: it does not return to triage")
+    func declinedInvitation() {
+        var invitation = F.item(purpose: SystemPurpose.strategyInvitation, feedbackTo: nil)
+        #expect(invitation.must(.rejected(by: F.worker, reason: "Our lead is on leave."), at: hours(1)).isEmpty)
+        #expect(invitation.state.status == .rejected)
+    }
+
     @Test("whatever the outcome code, completing an item with a referrer tells the referrer", arguments: [
         "no-further-action", "signposted", "early-help", "s17-assessment", "s47-enquiry", "strategy-discussion",
         "police-investigation", "open-case-updated", "support-in-school", "noted", "transferred", "other",

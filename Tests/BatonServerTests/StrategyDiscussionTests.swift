@@ -156,6 +156,8 @@ struct StrategyDiscussionTests {
             #expect(status.at("discussion", "decision", "rationale") == nil, "s47-enquiry tells the requester the code only")
             #expect(status.string("discussion", "state") == "actions-open")
             #expect(status.at("discussion", "openActions") == 3)
+            #expect((status.at("discussion", "actions")?.arrayValue ?? []).allSatisfy { $0.objectValue?["description"] == nil },
+                "action descriptions are case text: only on the items themselves, whose reads are logged")
             let after = Dictionary(uniqueKeysWithValues: (status.at("discussion", "invitations")?.arrayValue ?? []).compactMap { $0.objectValue }.map {
                 ($0["agency"]?.stringValue ?? "", $0["answer"]?.stringValue ?? "")
             })
@@ -240,6 +242,9 @@ struct StrategyDiscussionTests {
             #expect(!second.objects("items").contains { $0.string("purpose") == "strategy-discussion" })
             let prompt = second.objects("items").first { $0.string("purpose") == "strategy-new-information" }
             #expect(prompt?.string("recipient") == "mash-test")
+            // What the convenor sends itself is not new information to it.
+            let asked = try await client.accepted(try InformationRequestTests().request(hub, recipients: ["school-test"]))
+            #expect(!asked.objects("items").contains { $0.string("purpose") == "strategy-new-information" })
 
             // Recorded with no actions, it closes at once; the next high-risk referral raises a new
             // discussion linked to the first.
@@ -284,7 +289,7 @@ struct StrategyDiscussionTests {
     @Test("refusals: unknown proposed participants, outcomes instead of records, records of what is not a discussion, actions due in the past")
     func refusals() async throws {
         let hub = try TestHub()
-        try await hub.run { _, client in
+        try await hub.run { baton, client in
             let unknown = try await client.submit(try Self.request(hub, proposed: ["nobody-test"])).expectProblem(.invalidMessage)
             #expect(unknown?.objects("errors").first?.string("pointer") == "/discussion/proposedParticipants/0")
             let noUrgency = try await client.submit(try hub.signed(JSONValue.object([
@@ -301,6 +306,8 @@ struct StrategyDiscussionTests {
             let invitation = try #require(convened.objects("items").first { $0.string("purpose") == "strategy-invitation" }?.string("itemId"))
             _ = try await client.accepted(try hub.reply("acknowledgement", item: discussionId, ["decision": "accepted", "owner": ["name": "Jo Rowntree"]]))
             try await client.submit(try hub.reply("outcome", item: discussionId, ["code": "s47-enquiry", "rationale": "Held."])).expectProblem(.invalidMessage)
+            try await client.submit(try hub.reply("update", item: discussionId, ["decision": ["code": "s47-enquiry", "rationale": "Held."]]))
+                .expectProblem(.invalidMessage)
             let invitee = try #require(convened.objects("items").first { $0.string("itemId") == invitation }?.string("recipient"))
             _ = try await client.accepted(try hub.reply("acknowledgement", item: invitation, from: invitee, ["decision": "accepted", "owner": ["name": "Someone"]]))
             try await client.submit(try hub.reply("outcome", item: invitation, from: invitee, ["code": "attended", "rationale": "Went."])).expectProblem(.invalidMessage)
@@ -318,6 +325,18 @@ struct StrategyDiscussionTests {
             let referral = try await client.accepted(try hub.signed(hub.referral()))
             let mashItem = try #require(referral.objects("items").first?.string("itemId"))
             try await client.submit(try Self.record(hub, item: mashItem, attendees: [("mash-test", "Jo Rowntree")])).expectProblem(.invalidMessage)
+
+            // A discussion its convenor rejects goes to triage, and its invitations are released.
+            let another = try await client.accepted(try Self.request(hub))
+            let rejectedId = try #require(another.objects("items").first { $0.string("purpose") == "strategy-discussion" }?.string("itemId"))
+            let rejected = try await client.accepted(try hub.reply("acknowledgement", item: rejectedId, [
+                "decision": "rejected", "reason": "The child lives in another authority.",
+            ]))
+            #expect(rejected.objects("items").map { $0.string("purpose") } == ["triage"])
+            let released = try await baton.store.read { reader in
+                try reader.items(relatedTo: ItemID(rawValue: rejectedId)!).filter { $0.purpose == SystemPurpose.strategyInvitation }
+            }
+            #expect(!released.isEmpty && released.allSatisfy { $0.state.status == .cancelled })
 
             // Recorded once.
             _ = try await client.accepted(try Self.record(

@@ -96,7 +96,8 @@ struct ItemMachine {
             }
             try close(.rejected, by: by, reason: reason, what: "Rejecting an item")
             if state.acknowledgedAt == nil { state.acknowledgedAt = now }
-            effects.append(.returnToTriage(reason: reason))
+            // A declined invitation is an answer, not misrouted work: the discussion shows it.
+            if item.purpose != SystemPurpose.strategyInvitation { effects.append(.returnToTriage(reason: reason)) }
 
         case .progressNoted(_, let note):
             try requireAccepted("record progress")
@@ -109,6 +110,11 @@ struct ItemMachine {
             state.decision = RecordedOutcome(code: code, rationale: rationale, by: by, at: now)
             meet(.decision)
             if status == .accepted { state.status = .inProgress }
+            // A strategy discussion's requester hears the decision when it is recorded, not when the
+            // last agreed action closes the discussion.
+            if item.purpose == SystemPurpose.strategyDiscussion, item.feedbackTo != nil, let decision = state.decision {
+                effects.append(.tellReferrer(decision))
+            }
 
         case .putOnHold(_, let awaiting, let reviewAt, let reason):
             try requireAccepted("put the item on hold")
@@ -194,7 +200,7 @@ struct ItemMachine {
         state.outcome = outcome
         if state.decision == nil { meet(.decision) }
         try close(.completed, by: closedBy, reason: outcome.rationale, what: "Recording an outcome")
-        if item.feedbackTo != nil { effects.append(.tellReferrer(outcome)) }
+        if item.feedbackTo != nil, item.purpose != SystemPurpose.strategyDiscussion { effects.append(.tellReferrer(outcome)) }
     }
 
     /// Moves to a terminal status with actor, time and reason; every deadline stops.

@@ -75,15 +75,7 @@ extension MessageValidator {
     }
 
     static func readInformationResponse(_ root: JSONObject, about: About?, sections: [Section], _ reader: inout PayloadReader) -> InformationResponse? {
-        switch about {
-        case nil where root["about"] == nil:
-            reader.report("/about", "is required: name the information request item answered, as { \"item\": \"<itemId>\" }")
-        case .item(let id) where ItemID(rawValue: id) == nil:
-            reader.report("/about/item", "must be an item id (a UUID)")
-        case .message:
-            reader.report("/about", "an information-response answers one item: give { \"item\": \"<itemId>\" }")
-        default: break
-        }
+        checkAbout(.informationResponse, root, about: about, &reader)
         guard let object = reader.requiredObject(root, "response", at: .root, allowed: responseFields) else { return nil }
         let pointer = JSONPointer("/response")
         guard let value = object["nothingKnown"] else {

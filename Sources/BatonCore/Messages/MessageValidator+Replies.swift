@@ -24,7 +24,8 @@ extension MessageValidator {
     static let cancellationFields: Set<String> = ["reason"]
     static let escalationFields: Set<String> = ["concerning", "reason", "requestedAction"]
 
-    static func readReply(_ kind: MessageKind, _ root: JSONObject, about: About?, sentAt: Date?, _ reader: inout PayloadReader) -> Message.Body? {
+    /// `about` names one item (a cancellation may instead name a whole message).
+    static func checkAbout(_ kind: MessageKind, _ root: JSONObject, about: About?, _ reader: inout PayloadReader) {
         switch about {
         case nil:
             if root["about"] == nil {
@@ -37,6 +38,10 @@ extension MessageValidator {
                 reader.report("/about", "a \(kind.rawValue) is about one item: give { \"item\": \"<itemId>\" }")
             }
         }
+    }
+
+    static func readReply(_ kind: MessageKind, _ root: JSONObject, about: About?, sentAt: Date?, _ reader: inout PayloadReader) -> Message.Body? {
+        checkAbout(kind, root, about: about, &reader)
         let pointer = JSONPointer.root / kind.rawValue
         switch kind {
         case .acknowledgement:

@@ -69,7 +69,7 @@ struct ItemRoutes {
             let recorded = try RecordedDisclosure.of(item.id, in: transaction)
             var view = views.recipientView(
                 item, message: message, history: try transaction.history(of: item.id), at: now, recorded: recorded, role: identity.role)
-            if let discussion = try views.discussion(of: item, viewer: identity.agency, in: transaction, at: now) { view["discussion"] = .object(discussion) }
+            if let discussion = try views.discussion(of: item, viewer: identity.agency, in: transaction, at: now, descriptions: true) { view["discussion"] = .object(discussion) }
             try transaction.apply(.access(try views.access(of: view, item: item, reader: identity.agency, role: identity.role, channel: "api", in: transaction)))
             return view
         }

@@ -6,13 +6,14 @@ import Foundation
 /// How a strategy discussion reads: who convenes it and by when it must be held, each invitation
 /// (awaiting, accepted with the attendee, declined with the reason, attended, absent), the decision,
 /// and each agreed action with its owner, due date and state. Agencies and professionals only; the
-/// children are in the items' content, under need-to-know. An action's description is shown to the
-/// convenor and to the action's owner; the decision's rationale to the convenor, and to others as
+/// children are in the items' content, under need-to-know. An action's description (case text) is
+/// shown only on items read through the item API or a push, which are access-logged, and there only
+/// to the convenor and the action's owner; the decision's rationale to the convenor, and to others as
 /// outcomes.yaml's `tellReferrer` allows.
 extension ItemViews {
     /// The discussion an item belongs to (the convenor's item itself, an invitation, an action, a
     /// prompt about new information), as `viewer` may read it; nil for other items.
-    func discussion(of item: Item, viewer: AgencyID, in reader: any StoreReader, at now: Date) throws -> JSONObject? {
+    func discussion(of item: Item, viewer: AgencyID, in reader: any StoreReader, at now: Date, descriptions: Bool = false) throws -> JSONObject? {
         let discussion: Item
         if item.purpose == SystemPurpose.strategyDiscussion {
             discussion = item
@@ -29,10 +30,12 @@ extension ItemViews {
         {
             record = body
         }
-        return discussionJSON(discussion, related: related, record: record, viewer: viewer, at: now)
+        return discussionJSON(discussion, related: related, record: record, viewer: viewer, at: now, descriptions: descriptions)
     }
 
-    func discussionJSON(_ discussion: Item, related: [Item], record: StrategyDiscussionRecord?, viewer: AgencyID, at now: Date) -> JSONObject {
+    func discussionJSON(
+        _ discussion: Item, related: [Item], record: StrategyDiscussionRecord?, viewer: AgencyID, at now: Date, descriptions: Bool
+    ) -> JSONObject {
         let isConvenor = viewer == discussion.recipient
         var object: JSONObject = [
             "discussionItem": .string(discussion.id.rawValue),
@@ -106,7 +109,7 @@ extension ItemViews {
                 entry["overdue"] = .bool(action.isOpen && due.dueAt <= now)
             }
             if let outcome = action.state.outcome { entry["outcome"] = .string(outcome.code) }
-            if isConvenor || viewer == action.recipient, let record, let index = action.details["action"].flatMap(Int.init),
+            if descriptions, isConvenor || viewer == action.recipient, let record, let index = action.details["action"].flatMap(Int.init),
                 record.actions.indices.contains(index)
             {
                 entry["description"] = .string(record.actions[index].description)

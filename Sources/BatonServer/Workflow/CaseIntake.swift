@@ -81,11 +81,9 @@ struct CaseIntake: Sendable {
         var about: Item?
         switch message.body {
         case .informationRequest(let request):
-            let authority = children.lazy.compactMap { child in
-                child.schoolURN.flatMap { urn in registry.agencies.values.first { $0.codes["urn"] == urn }?.codes["la"] }
-            }.first
             items = try InformationRequests(workflow: workflow).ask(
-                message, request: request, sequence: sequence, personByRef: personByRef, schoolAuthority: authority, at: now, in: transaction)
+                message, request: request, sequence: sequence, personByRef: personByRef,
+                schoolAuthority: children.lazy.compactMap(workflow.schoolAuthority).first, at: now, in: transaction)
         case .strategyDiscussionRequest(let request):
             items = try discussions.convene(StrategyDiscussions.Convening(
                 message: message, sequence: sequence, children: children, personByRef: personByRef, requester: message.from.agency,
@@ -140,9 +138,7 @@ struct CaseIntake: Sendable {
                 "Rule \(routed.rule) would send \(routed.recipient) an item (\(routed.purpose)), but a person who must not be told of this message is known to \(routed.recipient) (a local id of theirs). Nothing was sent there: the MASH decides how to involve \(routed.recipient) without telling them.")
             return true
         }
-        let schoolAuthorityByRef = Dictionary(uniqueKeysWithValues: children.map { child in
-            (child.ref, child.schoolURN.flatMap { urn in registry.agencies.values.first { $0.codes["urn"] == urn }?.codes["la"] })
-        })
+        let schoolAuthorityByRef = Dictionary(uniqueKeysWithValues: children.map { ($0.ref, workflow.schoolAuthority(of: $0)) })
         var items: [Item] = []
         for routed in decision.items {
             let authority = routed.subjects.lazy.compactMap { schoolAuthorityByRef[$0] ?? nil }.first

@@ -68,7 +68,7 @@ public struct DeliveryWorker: Sendable {
                 let message = try reader.message(sequence: item.messageSequence)
                 let recorded = try RecordedDisclosure.of(item.id, in: reader)
                 var view = views.recipientView(item, message: message, history: try reader.history(of: item.id), at: now, recorded: recorded)
-                if let discussion = try views.discussion(of: item, viewer: item.recipient, in: reader, at: now) { view["discussion"] = .object(discussion) }
+                if let discussion = try views.discussion(of: item, viewer: item.recipient, in: reader, at: now, descriptions: true) { view["discussion"] = .object(discussion) }
                 let payload: JSONValue = [
                     "deliveryId": .string(delivery.id), "reason": .string(delivery.reason), "sentAt": .string(RFC3339.format(now)),
                     "item": .object(view),

@@ -15,10 +15,6 @@ struct InformationRequests: Sendable {
 
     var policies: PolicySet { workflow.policies }
 
-    /// Codes only the hub records, from a response or a discussion's record (an `outcome` message
-    /// cannot claim an answer it did not give, or attendance the convenor did not record).
-    static let answerCodes: Set<String> = ["information-provided", "nothing-known", "attended"]
-
     /// One item per agency asked.
     func ask(
         _ message: Message, request: InformationRequest, sequence: Int64, personByRef: [String: PersonID], schoolAuthority: String?,

@@ -96,6 +96,14 @@ struct ItemWorkflow: Sendable {
         if changed.purpose == SystemPurpose.strategyAction, !changed.isOpen {
             try closeDiscussionIfDone(after: changed, at: now, in: transaction)
         }
+        if changed.purpose == SystemPurpose.strategyDiscussion, !changed.isOpen {
+            // A discussion that will not be held (rejected, cancelled, in error) releases its
+            // invitations; one that was held closed them with its record.
+            for invitation in try transaction.items(relatedTo: changed.id) where invitation.purpose == SystemPurpose.strategyInvitation && invitation.isOpen {
+                try apply(.cancelled(by: event.actor, reason: "The discussion was \(changed.state.status.rawValue): \(changed.state.closure?.reason ?? "no reason recorded")."),
+                    to: invitation, at: now, in: transaction)
+            }
+        }
         return changed
     }
 
@@ -120,8 +128,6 @@ struct ItemWorkflow: Sendable {
             }
 
         case .returnToTriage(let reason):
-            // A declined invitation is an answer, not misrouted work: the discussion shows it.
-            guard item.purpose != SystemPurpose.strategyInvitation else { return }
             try create(NewItem(
                 messageSequence: item.messageSequence, messageSender: item.messageSender, messageId: item.messageId,
                 recipient: policies.routing.triage, purpose: SystemPurpose.triage, subjects: item.subjects, risk: item.risk,
@@ -131,12 +137,6 @@ struct ItemWorkflow: Sendable {
 
         case .tellReferrer(let outcome):
             guard let referrer = item.feedbackTo else { return }
-            // Told once: a strategy discussion's requester hears the decision when it is recorded.
-            if item.purpose == SystemPurpose.strategyDiscussion,
-                try transaction.items(relatedTo: item.id).contains(where: { $0.purpose == SystemPurpose.outcomeFeedback })
-            {
-                return
-            }
             let view = policies.outcomes[outcome.code]?.tellReferrer ?? .code
             var details = ["outcome": outcome.code, "decidedBy": item.recipient.rawValue, "itemPurpose": item.purpose]
             if view == .codeAndRationale { details["rationale"] = outcome.rationale }
@@ -166,6 +166,12 @@ struct ItemWorkflow: Sendable {
                 by: .hub, code: decision.code,
                 rationale: "Every agreed action is closed (\(done) of \(actions.count) completed). The decision: \(decision.rationale)", needsSignOff: false),
             to: discussion, at: now, in: transaction)
+    }
+
+    /// The local authority whose school terms apply to a child: its registered school's.
+    func schoolAuthority(of child: ChildContext) -> String? {
+        guard let urn = child.schoolURN else { return nil }
+        return registry.agencies.values.first { $0.codes["urn"] == urn }?.codes["la"]
     }
 
     /// Agencies a message names to receive items (an information request's recipients, a

@@ -42,6 +42,7 @@ struct ReplyIntake: Sendable {
             case .note(let note): event = .progressNoted(by: actor, note: note)
             case .decision(let code, let rationale):
                 try requireCode(code, pointer: "/update/decision/code")
+                try requireDecidedByReply(item, code: code, pointer: "/update/decision/code")
                 event = .decided(by: actor, code: code, rationale: rationale)
             case .onHold(let awaiting, let reviewAt, let reason): event = .putOnHold(by: actor, awaiting: awaiting, reviewAt: reviewAt, reason: reason)
             case .resume(let note): event = .resumed(by: actor, note: note)
@@ -53,22 +54,7 @@ struct ReplyIntake: Sendable {
         case .outcome(let report):
             let item = try recipientItem(message, caller: caller, in: transaction)
             let code = try requireCode(report.code, pointer: "/outcome/code")
-            if item.purpose == SystemPurpose.strategyDiscussion {
-                throw Problem(.invalidMessage, "A strategy discussion is closed by its record (strategy-discussion-record), not an outcome.",
-                    errors: [ValidationProblem(pointer: "/kind", problem: "must be strategy-discussion-record for a strategy discussion")])
-            }
-            if item.purpose == SystemPurpose.strategyInvitation {
-                throw Problem(.invalidMessage, "An invitation is answered by accepting (naming who attends) or declining with a reason, and closes with the discussion's record.",
-                    errors: [ValidationProblem(pointer: "/kind", problem: "must be acknowledgement for an invitation")])
-            }
-            if item.purpose == SystemPurpose.informationRequest {
-                throw Problem(.invalidMessage, "An information request is answered with an information-response (with what your agency knows, or nothingKnown: true), not an outcome.",
-                    errors: [ValidationProblem(pointer: "/kind", problem: "must be information-response for an information request")])
-            }
-            if InformationRequests.answerCodes.contains(code.code) {
-                throw Problem(.invalidMessage, "'\(code.code)' is recorded by the hub from an information-response or a discussion's record, not by an outcome.",
-                    errors: [ValidationProblem(pointer: "/outcome/code", problem: "is only recorded by the hub")])
-            }
+            try requireDecidedByReply(item, code: code.code, pointer: "/outcome/code")
             if code.transfer {
                 guard let target = report.transferTo else {
                     throw Problem(.invalidMessage, "A '\(code.code)' outcome names the agency the work passes to.",
@@ -157,6 +143,30 @@ struct ReplyIntake: Sendable {
 
         case .referral, .notification, .informationRequest, .informationResponse, .strategyDiscussionRequest:
             throw Problem(.internalError, "A case message reached the reply handler.")
+        }
+    }
+
+    /// Codes only the hub records, from an information-response or a discussion's record: a reply
+    /// cannot claim an answer it did not give, or attendance the convenor did not record.
+    static let hubRecordedCodes: Set<String> = ["information-provided", "nothing-known", "attended"]
+
+    /// Items whose decision and outcome come from another kind of message, and that kind.
+    static let decidedBy: [String: (kind: MessageKind, how: String)] = [
+        SystemPurpose.strategyDiscussion: (.strategyDiscussionRecord, "A strategy discussion is decided and closed by its record"),
+        SystemPurpose.strategyInvitation: (.acknowledgement, "An invitation is answered by accepting (naming who attends) or declining with a reason, and closes with the discussion's record"),
+        SystemPurpose.informationRequest: (.informationResponse, "An information request is answered with an information-response (what your agency knows, or nothingKnown: true)"),
+    ]
+
+    /// Refuses a decision or outcome reply (`update.decision`, `outcome`) on an item that another
+    /// kind of message decides, or with a code only the hub records.
+    func requireDecidedByReply(_ item: Item, code: String, pointer: JSONPointer) throws {
+        if let decided = Self.decidedBy[item.purpose] {
+            throw Problem(.invalidMessage, "\(decided.how), not by an update or outcome.",
+                errors: [ValidationProblem(pointer: "/kind", problem: "must be \(decided.kind.rawValue) for a \(item.purpose) item")])
+        }
+        if Self.hubRecordedCodes.contains(code) {
+            throw Problem(.invalidMessage, "'\(code)' is recorded by the hub from an information-response or a discussion's record, not by a reply.",
+                errors: [ValidationProblem(pointer: pointer, problem: "is only recorded by the hub")])
         }
     }
 

@@ -55,12 +55,7 @@ struct StrategyDiscussions: Sendable {
         }
         var details = ["urgency": spec.urgency.rawValue, "requestedBy": spec.requester.rawValue]
         if !earlier.isEmpty { details["earlierDiscussions"] = Array(Set(earlier)).sorted().joined(separator: " ") }
-        var schoolAuthority: String?
-        for child in spec.children {
-            guard let urn = child.schoolURN, let school = registry.agencies.values.first(where: { $0.codes["urn"] == urn }) else { continue }
-            schoolAuthority = school.codes["la"]
-            break
-        }
+        let schoolAuthority = spec.children.lazy.compactMap(workflow.schoolAuthority).first
         let discussion = try workflow.create(NewItem(
             messageSequence: spec.sequence, messageSender: spec.message.from.agency, messageId: spec.message.messageId, recipient: convenor,
             purpose: SystemPurpose.strategyDiscussion, subjects: subjects, subjectPersons: persons, risk: spec.risk, origin: spec.origin,
@@ -113,7 +108,7 @@ struct StrategyDiscussions: Sendable {
             guard let person = personByRef[child.ref] else { continue }
             var chosen: StrategyDiscussionPolicy.Raise?
             for rule in policy.raise {
-                if let condition = rule.when, router.meets(condition, message, senderType: senderType) {
+                if let condition = rule.when, router.matches(condition, message, senderType: senderType) {
                     chosen = rule
                 } else if let name = rule.counter, let atLeast = rule.atLeast, let counter = policies.cumulativeHarm.counter(name),
                     !events.isDisjoint(with: counter.events)
@@ -134,7 +129,8 @@ struct StrategyDiscussions: Sendable {
     }
 
     /// New information about a child whose discussion is open: its convenor is asked to consider
-    /// whether to reconvene (a notice, closed by acknowledging it).
+    /// whether to reconvene (a notice, closed by acknowledging it). Not for what the convenor sent
+    /// itself (its own information requests, say).
     func prompts(
         for message: Message, sequence: Int64, personByRef: [String: PersonID], excluding opened: Set<ItemID>, at now: Date, in transaction: any StoreTransaction
     ) throws -> [Item] {
@@ -143,7 +139,7 @@ struct StrategyDiscussions: Sendable {
         for mention in message.subjects {
             guard let person = personByRef[mention.ref] else { continue }
             for discussion in try transaction.openItems(about: person, purpose: SystemPurpose.strategyDiscussion)
-            where !opened.contains(discussion.id) && !prompted.contains(discussion.id) {
+            where !opened.contains(discussion.id) && !prompted.contains(discussion.id) && discussion.recipient != message.from.agency {
                 prompted.insert(discussion.id)
                 items.append(try workflow.create(NewItem(
                     messageSequence: sequence, messageSender: message.from.agency, messageId: message.messageId, recipient: discussion.recipient,
@@ -206,10 +202,9 @@ struct StrategyDiscussions: Sendable {
             let owner = Owner(name: message.from.person?.name ?? "\(message.from.agency) (convenor)", role: message.from.person?.role)
             current = try workflow.apply(.acknowledged(by: actor, owner: owner), to: current, at: now, messageSequence: sequence, in: transaction)
         }
+        // Deciding tells the requester (the item state machine's effect).
         current = try workflow.apply(
             .decided(by: actor, code: record.decision, rationale: record.rationale), to: current, at: now, messageSequence: sequence, in: transaction)
-        // The requester hears the decision now, not when the last action closes.
-        if let decision = current.state.decision { try workflow.carryOut(.tellReferrer(decision), for: current, at: now, in: transaction) }
 
         // Invitations: attended, or lapsed with the reason recorded for the absence.
         let held = "the discussion held \(RFC3339.format(record.heldAt)) (\(record.format.rawValue))"
@@ -241,8 +236,8 @@ struct StrategyDiscussions: Sendable {
                     .filter { discussion.subjects.contains($0.ref) }.map(\.person),
                 risk: discussion.risk, origin: "discussion", relatedItem: discussion.id, deadlineClass: policy.actions,
                 details: [
-                    "discussion": discussion.id.rawValue, "record": message.messageId.rawValue, "recordSequence": String(sequence),
-                    "action": String(index), "decision": record.decision,
+                    "discussion": discussion.id.rawValue, "record": message.messageId.rawValue, "action": String(index),
+                    "decision": record.decision,
                 ],
                 schoolAuthority: discussion.terms.schoolAuthority, outcomeDueAt: action.dueAt), at: now, by: actor, in: transaction)
         }

@@ -45,6 +45,4 @@ final class MerkleNodeCache: Sendable {
             if nodes.count < Self.capacity { nodes[Self.key(level, index)] = hash }
         }
     }
-
-    var count: Int { nodes.withLock { $0.count } }
 }
