@@ -212,6 +212,7 @@ public final class BatonHub: Sendable {
         OperationsRoutes(hub: self).register(on: router)
         OversightRoutes(hub: self).register(on: router)
         AuditRoutes(hub: self).register(on: router)
+        WebUI(hub: self).register(on: router)
     }
 
     /// The HTTP application, listening on the configured host and port, running `services`

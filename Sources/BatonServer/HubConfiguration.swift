@@ -31,6 +31,9 @@ public struct HubConfiguration: Sendable {
     /// How often the latest signed tree head of the audit log is published as a checkpoint.
     public var checkpointInterval: Duration = .seconds(60)
 
+    /// Sessions and sign-ins of the web UI.
+    public var web = WebSettings()
+
     public init() {}
 
     public var resolvedHubKeyPath: String { hubKeyPath ?? database + ".hub-key.jwk" }

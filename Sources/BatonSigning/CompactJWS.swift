@@ -9,6 +9,9 @@ public enum JWSType: String, Sendable, CaseIterable {
     case receipt = "baton-receipt"
     case delivery = "baton-delivery"
     case checkpoint = "baton-checkpoint"
+    /// A person's action in the web UI, kept as the message it amounts to and signed by the hub
+    /// (which authenticated the person), not by the agency's key.
+    case personAction = "baton-person-action"
 
     /// RFC 7515 §4.1.9: compared case-insensitively, with an optional `application/` prefix.
     public func matches(_ typ: String?) -> Bool {

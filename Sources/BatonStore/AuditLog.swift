@@ -29,11 +29,14 @@ public struct AccessRecord: Sendable, Hashable {
     /// The lawful basis the content was shared under, if any.
     public var basis: String?
     public var purpose: String?
+    /// The web UI account that read it (channel `ui`).
+    public var user: String?
 
     public init(
         channel: String, resource: String, reader: AgencyID, role: String = "lead", item: ItemID? = nil, messageSequence: Int64? = nil,
-        persons: [PersonID], sections: [String] = [], basis: String? = nil, purpose: String? = nil
+        persons: [PersonID], sections: [String] = [], basis: String? = nil, purpose: String? = nil, user: String? = nil
     ) {
+        self.user = user
         self.channel = channel
         self.resource = resource
         self.reader = reader
@@ -103,6 +106,7 @@ final class AuditJournal {
         if let agency = actor.agency { object["agency"] = .string(agency.rawValue) }
         if let role = actor.role { object["role"] = .string(role) }
         if let message = actor.messageId { object["messageId"] = .string(message.rawValue) }
+        if let user = actor.user { object["user"] = .string(user) }
         return .object(object)
     }
 
@@ -183,11 +187,19 @@ final class AuditJournal {
             if let sequence = access.messageSequence { object["messageSequence"] = .number(Double(sequence)) }
             if let basis = access.basis { object["basis"] = .string(basis) }
             if let purpose = access.purpose { object["purpose"] = .string(purpose) }
+            if let user = access.user { object["user"] = .string(user) }
             return .object(object)
         case .event(let name, let details):
             var object = details
             object["change"] = .string(name)
             return .object(object)
+        case .saveUser(let user, let change):
+            return [
+                "change": .string("account.\(change)"), "user": .string(user.username), "agency": .string(user.agency.rawValue),
+                "role": .string(user.role.rawValue), "disabled": .bool(user.disabled),
+            ]
+        case .saveSession, .endSession, .endSessions:
+            return nil
         }
     }
 }

@@ -246,6 +246,22 @@ public protocol StoreReader {
     func consistencyProof(from: Int64, to: Int64) throws -> [[UInt8]]
     /// Entries recording a read of `person`'s data, oldest first.
     func accessEntries(of person: PersonID) throws -> [AuditEntry]
+
+    // Web UI accounts and sessions (WebAccounts.swift).
+
+    func user(_ username: String) throws -> WebUser?
+    /// Every account, by username.
+    func users() throws -> [WebUser]
+    func session(_ id: String) throws -> WebSession?
+
+    // Loop health for auditors (LoopHealth.swift).
+
+    /// The loop-health figures for items created, messages received and decisions made in
+    /// `query.from..<query.to`, and the overdue backlog at `query.now`.
+    func loopHealth(_ query: LoopHealthQuery) throws -> LoopHealthFigures
+    /// Case messages (referrals, notifications, information requests, discussion requests) sent by
+    /// `sender`, newest first, before the sequence `before` when given.
+    func caseMessages(from sender: AgencyID, before: Int64?, limit: Int) throws -> [StoredMessage]
 }
 
 /// A change the hub makes to what it holds. Every write is an insert or an update of derived
@@ -281,6 +297,15 @@ public enum StoreWrite: Sendable {
     /// Something else the audit log must hold (a reload of the rules, a sign-in): a name and
     /// references, kept only in the audit log.
     case event(String, JSONObject)
+    /// Creates or replaces a web UI account; `change` (`created`, `disabled`, `enabled`,
+    /// `password-reset`, `locked`, `signed-in`, `sign-in-failed`) names what happened for the audit
+    /// log, which records the account and role but never the password hash.
+    case saveUser(WebUser, change: String)
+    /// Creates or refreshes a session (not in the audit log: sign-ins are `.event`s).
+    case saveSession(WebSession)
+    /// Ends one session, or every session of a user.
+    case endSession(id: String)
+    case endSessions(username: String)
 }
 
 /// Reads and writes inside one transaction; a write is visible to the reads after it.

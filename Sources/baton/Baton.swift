@@ -14,6 +14,6 @@ struct Baton: AsyncParsableCommand {
             """,
         subcommands: [
             ServeCommand.self, DemoCommand.self, KeysCommand.self, SignCommand.self, SubmitCommand.self,
-            TokenCommand.self, StatusCommand.self, AgenciesCommand.self, PolicyCommand.self, IdentityCommand.self, AuditCommand.self,
+            TokenCommand.self, StatusCommand.self, AgenciesCommand.self, PolicyCommand.self, IdentityCommand.self, AuditCommand.self, UsersCommand.self,
         ])
 }

@@ -19,8 +19,11 @@ public struct Actor: Sendable, Hashable, Codable {
     public var role: String?
     /// The signed message through which the agency acted, if any.
     public var messageId: MessageID?
+    /// The web UI account of a person who acted (kind `person`).
+    public var user: String?
 
-    public init(kind: Kind, agency: AgencyID?, name: String? = nil, role: String? = nil, messageId: MessageID? = nil) {
+    public init(kind: Kind, agency: AgencyID?, name: String? = nil, role: String? = nil, messageId: MessageID? = nil, user: String? = nil) {
+        self.user = user
         self.kind = kind
         self.agency = agency
         self.name = name
@@ -29,6 +32,11 @@ public struct Actor: Sendable, Hashable, Codable {
     }
 
     public static let hub = Actor(kind: .hub, agency: nil, name: "Baton hub")
+
+    /// A person signed in to the web UI, acting for `agency` in `role`.
+    public static func person(_ agency: AgencyID, name: String, role: String, user: String) -> Actor {
+        Actor(kind: .person, agency: agency, name: name, role: role, user: user)
+    }
 
     public static func agency(_ agency: AgencyID, name: String? = nil, role: String? = nil, messageId: MessageID? = nil) -> Actor {
         Actor(kind: .agency, agency: agency, name: name, role: role, messageId: messageId)

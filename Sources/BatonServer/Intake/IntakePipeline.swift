@@ -41,7 +41,7 @@ struct IntakePipeline: Sendable {
 
     func decide(
         _ message: Message, incoming: IncomingMessage, sequence: Int64, in base: any StoreTransaction,
-        prepared: [String: IdentityService.PreparedMention] = [:]
+        prepared: [String: IdentityService.PreparedMention] = [:], actor: Actor? = nil
     ) throws -> IntakeDecision {
         let transaction = RecordingTransaction(base)
         let now = incoming.receivedAt
@@ -68,7 +68,7 @@ struct IntakePipeline: Sendable {
                 summary["warnings"] = .array(result.warnings.map { ["pointer": .string($0.pointer), "problem": .string($0.problem)] })
             }
         } else {
-            let result = try replies.process(message, sequence: sequence, at: now, in: transaction)
+            let result = try replies.process(message, sequence: sequence, at: now, in: transaction, actor: actor)
             if let item = result.about {
                 summary["about"] = ["item": .string(item.id.rawValue), "status": .string(item.state.status.rawValue)]
             } else if case .message(let id) = message.about {

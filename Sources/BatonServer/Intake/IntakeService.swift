@@ -141,6 +141,45 @@ public struct IntakeService: Sendable {
         }
     }
 
+    /// A person's action in the web UI (acknowledge, reject, update, outcome, a discussion's
+    /// record), taken through the same pipeline as a signed reply from their agency's system: the
+    /// payload is what that system would have signed, validated by the same rules and decided by
+    /// the same code, with the person as the actor. The hub, which authenticated the person,
+    /// signs the bytes kept (`typ: baton-person-action`); the sender key is `<agency>/web:<user>`.
+    /// Returns the stored message (its summary says what became of the item).
+    public func act(_ payload: JSONValue, as actor: Actor, user: String) async throws -> StoredMessage {
+        let now = clock.now()
+        let rules = self.rules.current
+        let message: Message
+        switch MessageValidator.validate(payload) {
+        case .success(let valid): message = valid
+        case .failure(let rejection):
+            throw Problem(.invalidMessage, "The form has \(rejection.problems.count) problem\(rejection.problems.count == 1 ? "" : "s").", errors: rejection.problems)
+        }
+        guard !message.isCaseMessage, let agency = actor.agency, message.from.agency == agency else {
+            throw Problem(.badRequest, "Only replies about your agency's items can be made in the web UI.")
+        }
+        let jws = Array(try rules.pipeline.hubKey.sign(payload, type: .personAction).utf8)
+        let incoming = IncomingMessage(
+            sender: agency, messageId: message.messageId, kind: message.kind, senderKid: "\(agency)/web:\(user)",
+            sentAt: message.sentAt, receivedAt: now, jws: jws, sha256: Digest.sha256Hex(jws))
+        let pipeline = rules.pipeline
+        let result = try await storeCall {
+            try await store.accept(incoming) { incoming, sequence, transaction in
+                try pipeline.decide(message, incoming: incoming, sequence: sequence, in: transaction, actor: actor)
+            }
+        }
+        switch result {
+        case .accepted(let stored), .duplicate(let stored):
+            logger.info("person action", metadata: [
+                "agency": "\(agency)", "user": "\(user)", "kind": "\(message.kind.rawValue)", "sequence": "\(stored.sequence)",
+            ])
+            return stored
+        case .conflict:
+            throw Problem(.messageIdConflict, "This form was already sent with other content; reload the page and try again.")
+        }
+    }
+
     /// Store failures become 503: nothing was receipted, and the sender should retry.
     func storeCall<T>(_ body: () async throws -> T) async throws -> T {
         do { return try await body() } catch let problem as Problem { throw problem } catch {

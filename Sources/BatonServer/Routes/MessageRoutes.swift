@@ -48,14 +48,22 @@ struct MessageRoutes {
         guard let id = context.parameters.get("messageId").flatMap(MessageID.init(rawValue:)) else {
             throw Problem(.notFound, "Your agency has sent no message with this id.")
         }
+        let view = try await senderStatus(of: id, agency: identity.agency)
+        guard let view else { throw Problem(.notFound, "Your agency has sent no message with this id.") }
+        return .json(.object(view))
+    }
+
+    /// The sender's view of its message (nil when `agency` sent none with this id); outcomes fed
+    /// back to it count as delivered. The API and the web UI's "Sent" page read through this.
+    func senderStatus(of id: MessageID, agency: AgencyID) async throws -> JSONObject? {
         let now = hub.clock.now()
         let workflow = hub.workflow
         let views = hub.views
-        let view: JSONObject? = try await hub.store.write { transaction in
-            guard let stored = try transaction.message(from: identity.agency, id: id) else { return nil }
+        return try await hub.store.write { transaction in
+            guard let stored = try transaction.message(from: agency, id: id) else { return nil }
             var items = try transaction.items(messageSequence: stored.sequence)
             for (index, item) in items.enumerated()
-            where item.purpose == SystemPurpose.outcomeFeedback && item.recipient == identity.agency && item.isOpen {
+            where item.purpose == SystemPurpose.outcomeFeedback && item.recipient == agency && item.isOpen {
                 items[index] = try workflow.apply(.delivered(channel: .pull), to: item, at: now, in: transaction)
             }
             var responses: [ItemID: Item] = [:]
@@ -66,12 +74,10 @@ struct MessageRoutes {
             }
             var view = views.senderView(stored, items: items, responses: responses, at: now)
             if let convened = items.first(where: { $0.purpose == SystemPurpose.strategyDiscussion }) {
-                view["discussion"] = .object(try views.discussion(of: convened, viewer: identity.agency, in: transaction, at: now) ?? [:])
+                view["discussion"] = .object(try views.discussion(of: convened, viewer: agency, in: transaction, at: now) ?? [:])
             }
             return view
         }
-        guard let view else { throw Problem(.notFound, "Your agency has sent no message with this id.") }
-        return .json(.object(view))
     }
 }
 

@@ -156,26 +156,37 @@ struct PersonRoutes {
         let id = context.parameters.get("reviewId") ?? ""
         let body = try await DecisionBody.read(request, hub: hub, decisions: ["same", "different"])
         let actor = Actor(kind: .person, agency: agency, name: body.name, role: body.role)
+        let views = self.views
+        let review = try await Self.decideReview(id, decision: body.decision ?? "", reason: body.reason, actor: actor, hub: hub)
+        let view = try await logged(try caller(request), "review") { transaction in
+            (try views.review(review, in: transaction), [review.person, review.candidate])
+        }
+        return .json(.object(view))
+    }
+
+    /// Decides an identity review (`same` or `different`) for `actor`: merges the two people when
+    /// the same, and resolves the review's notice in the MASH's inbox. The API and the web UI
+    /// decide through this one function.
+    static func decideReview(_ id: String, decision: String, reason: String, actor: Actor, hub: BatonHub) async throws -> IdentityReview {
         let now = hub.clock.now()
         let identity = hub.identity
-        let views = self.views
         let workflow = hub.workflow
         let (review, merge): (IdentityReview, PersonMerge?) = try await hub.store.write { transaction in
             guard var review = try transaction.review(id) else { throw Problem(.notFound, "No review with this id.") }
             guard review.status == .open else {
                 throw Problem(.itemStateConflict, "This review was already decided (\(review.status.rawValue)); undo the merge instead, if it was wrong.")
             }
-            review.status = body.decision == "same" ? .same : .different
+            review.status = decision == "same" ? .same : .different
             review.decidedAt = now
             review.decidedBy = actor
-            review.reason = body.reason
+            review.reason = reason
             var merge: PersonMerge?
             if review.status == .same {
                 guard let person = try identity.livePerson(review.person, in: transaction),
                     let candidate = try identity.livePerson(review.candidate, in: transaction)
                 else { throw Problem(.notFound, "One of the two people no longer exists.") }
                 if person != candidate {
-                    merge = try identity.merge(person, into: candidate, actor: actor, reason: body.reason, reviewID: review.id, at: now, in: transaction)
+                    merge = try identity.merge(person, into: candidate, actor: actor, reason: reason, reviewID: review.id, at: now, in: transaction)
                     review.mergeID = merge?.id
                 }
             }
@@ -189,11 +200,10 @@ struct PersonRoutes {
             return (review, merge)
         }
         if let merge { identity.applied(merge) }
-        hub.logger.info("identity review decided", metadata: ["review": "\(review.id)", "decision": "\(review.status.rawValue)", "agency": "\(agency)"])
-        let view = try await logged(try caller(request), "review") { transaction in
-            (try views.review(review, in: transaction), [review.person, review.candidate])
-        }
-        return .json(.object(view))
+        hub.logger.info("identity review decided", metadata: [
+            "review": "\(review.id)", "decision": "\(review.status.rawValue)", "agency": "\(actor.agency?.rawValue ?? "")",
+        ])
+        return review
     }
 
     // MARK: - Merges

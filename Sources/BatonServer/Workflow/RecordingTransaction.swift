@@ -68,4 +68,11 @@ final class RecordingTransaction: StoreTransaction {
     func inclusionProof(index: Int64, size: Int64) throws -> [[UInt8]] { try base.inclusionProof(index: index, size: size) }
     func consistencyProof(from: Int64, to: Int64) throws -> [[UInt8]] { try base.consistencyProof(from: from, to: to) }
     func accessEntries(of person: PersonID) throws -> [AuditEntry] { try base.accessEntries(of: person) }
+    func user(_ username: String) throws -> WebUser? { try base.user(username) }
+    func users() throws -> [WebUser] { try base.users() }
+    func session(_ id: String) throws -> WebSession? { try base.session(id) }
+    func loopHealth(_ query: LoopHealthQuery) throws -> LoopHealthFigures { try base.loopHealth(query) }
+    func caseMessages(from sender: AgencyID, before: Int64?, limit: Int) throws -> [StoredMessage] {
+        try base.caseMessages(from: sender, before: before, limit: limit)
+    }
 }

@@ -21,9 +21,15 @@ struct ReplyIntake: Sendable {
         var changed: [Item]
     }
 
-    func process(_ message: Message, sequence: Int64, at now: Date, in transaction: any StoreTransaction) throws -> Result {
+    /// `actor` is the person signed in to the web UI when the reply is their action there; by
+    /// default the agency that signed the message.
+    func process(_ message: Message, sequence: Int64, at now: Date, in transaction: any StoreTransaction, actor person: Actor? = nil) throws -> Result {
         let caller = message.from.agency
-        let actor = Actor.agency(caller, name: message.from.person?.name, role: message.from.person?.role, messageId: message.messageId)
+        var actor = Actor.agency(caller, name: message.from.person?.name, role: message.from.person?.role, messageId: message.messageId)
+        if let person {
+            actor = person
+            actor.messageId = message.messageId
+        }
 
         switch message.body {
         case .acknowledgement(let acknowledgement):

@@ -397,14 +397,18 @@ struct SQLiteTransaction: StoreTransaction {
         case .insertItem(let item, let subjects, let history):
             try db.cachedStatement(sql: """
                 INSERT INTO item (id, message_sequence, recipient, purpose, kind, status, is_open, risk_rank, due_at, next_check_at,
-                                  escalation_level, related_item, created_at, updated_at, version, body)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                  escalation_level, related_item, created_at, updated_at, version, body,
+                                  sender, acknowledged_at, decided_at, outcome_at, closed_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """).execute(arguments: [
                     item.id.rawValue, item.messageSequence, item.recipient.rawValue, item.purpose, item.kind.rawValue,
                     item.state.status.rawValue, item.isOpen ? 1 : 0, item.riskRank, item.dueAtKey,
                     item.nextCheckAt(after: history.at)?.storeMilliseconds, item.state.escalation?.level ?? 0,
                     item.relatedItem?.rawValue, item.createdAt.storeMilliseconds, history.at.storeMilliseconds,
                     item.state.version, try Self.encode(item),
+                    item.messageSender.rawValue, item.state.acknowledgedAt?.storeMilliseconds,
+                    (item.state.decision ?? item.state.outcome)?.at.storeMilliseconds, item.state.outcome?.at.storeMilliseconds,
+                    item.isOpen ? nil : history.at.storeMilliseconds,
                 ])
             let subject = try db.cachedStatement(sql: "INSERT OR IGNORE INTO item_subject (item_id, person_id) VALUES (?, ?)")
             for person in subjects { try subject.execute(arguments: [item.id.rawValue, person.rawValue]) }
@@ -413,12 +417,16 @@ struct SQLiteTransaction: StoreTransaction {
         case .updateItem(let item, let history):
             try db.cachedStatement(sql: """
                 UPDATE item SET status = ?, is_open = ?, due_at = ?, next_check_at = ?, escalation_level = ?, updated_at = ?,
-                                version = ?, body = ?
+                                version = ?, body = ?, acknowledged_at = ?, decided_at = ?, outcome_at = ?,
+                                closed_at = CASE WHEN ? = 1 THEN NULL ELSE COALESCE(closed_at, ?) END
                 WHERE id = ? AND version = ?
                 """).execute(arguments: [
                     item.state.status.rawValue, item.isOpen ? 1 : 0, item.dueAtKey,
                     item.nextCheckAt(after: history.at)?.storeMilliseconds, item.state.escalation?.level ?? 0,
-                    history.at.storeMilliseconds, item.state.version, try Self.encode(item), item.id.rawValue, item.state.version - 1,
+                    history.at.storeMilliseconds, item.state.version, try Self.encode(item),
+                    item.state.acknowledgedAt?.storeMilliseconds, (item.state.decision ?? item.state.outcome)?.at.storeMilliseconds,
+                    item.state.outcome?.at.storeMilliseconds, item.isOpen ? 1 : 0, history.at.storeMilliseconds,
+                    item.id.rawValue, item.state.version - 1,
                 ])
             guard db.changesCount == 1 else {
                 throw StoreConflict("item \(item.id) changed while this change was being made; nothing was written")
@@ -445,7 +453,9 @@ struct SQLiteTransaction: StoreTransaction {
 
         case .linkMention(let link):
             try db.cachedStatement(sql: """
-                INSERT INTO mention (message_sequence, ref, person_id, role, match, basis, probability, record) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO mention (message_sequence, ref, person_id, role, match, basis, probability, record, no_sex, no_dob, no_nhs)
+                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, json_extract(?8, '$.sex') IS NULL, json_extract(?8, '$.dob') IS NULL,
+                        json_extract(?8, '$.nhs') IS NULL)
                 """).execute(arguments: [
                     link.messageSequence, link.ref, link.person.rawValue, link.role, link.match.rawValue, link.basis, link.probability,
                     link.record,
@@ -500,7 +510,11 @@ struct SQLiteTransaction: StoreTransaction {
 
         case .disclosure(let item, let version, let at, let record):
             try db.cachedStatement(sql: """
-                INSERT OR REPLACE INTO disclosure_decision (item_id, policy_version, decided_at, body) VALUES (?, ?, ?, ?)
+                INSERT OR REPLACE INTO disclosure_decision (item_id, policy_version, decided_at, body, lawful_basis, sections_shown,
+                                                            sections_withheld)
+                VALUES (?1, ?2, ?3, ?4, json_extract(?4, '$.consent.basis'),
+                        (SELECT COUNT(*) FROM json_each(?4, '$.sections') WHERE json_extract(value, '$.shown') = 1),
+                        (SELECT COUNT(*) FROM json_each(?4, '$.sections') WHERE json_extract(value, '$.shown') = 0))
                 """).execute(arguments: [item.rawValue, version, at.storeMilliseconds, record])
 
         case .policyVersion(let version, let at, let files):
@@ -542,7 +556,51 @@ struct SQLiteTransaction: StoreTransaction {
         case .access, .event:
             // Kept only in the audit log (the journal above).
             break
+
+        case .saveUser(let user, _):
+            try db.cachedStatement(sql: """
+                INSERT INTO web_user (username, agency, role, disabled, body) VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT (username) DO UPDATE SET agency = excluded.agency, role = excluded.role, disabled = excluded.disabled,
+                    body = excluded.body
+                """).execute(arguments: [user.username, user.agency.rawValue, user.role.rawValue, user.disabled ? 1 : 0, try Self.encode(user)])
+
+        case .saveSession(let session):
+            try db.cachedStatement(sql: """
+                INSERT INTO web_session (id, username, last_seen_at, body) VALUES (?, ?, ?, ?)
+                ON CONFLICT (id) DO UPDATE SET last_seen_at = excluded.last_seen_at, body = excluded.body
+                """).execute(arguments: [session.id, session.username, session.lastSeenAt.storeMilliseconds, try Self.encode(session)])
+
+        case .endSession(let id):
+            try db.cachedStatement(sql: "DELETE FROM web_session WHERE id = ?").execute(arguments: [id])
+
+        case .endSessions(let username):
+            try db.cachedStatement(sql: "DELETE FROM web_session WHERE username = ?").execute(arguments: [username])
         }
+    }
+
+    // MARK: - Web UI accounts
+
+    func user(_ username: String) throws -> WebUser? {
+        try String.fetchOne(db.cachedStatement(sql: "SELECT body FROM web_user WHERE username = ?"), arguments: [username])
+            .map { try Self.decoder.decode(WebUser.self, from: Data($0.utf8)) }
+    }
+
+    func users() throws -> [WebUser] {
+        try String.fetchAll(db, sql: "SELECT body FROM web_user ORDER BY username").map { try Self.decoder.decode(WebUser.self, from: Data($0.utf8)) }
+    }
+
+    func caseMessages(from sender: AgencyID, before: Int64?, limit: Int) throws -> [StoredMessage] {
+        let kinds = MessageKind.allCases.filter(\.isCaseKind).map { "'\($0.rawValue)'" }.joined(separator: ", ")
+        return try Row.fetchAll(db.cachedStatement(sql: """
+            SELECT \(Self.messageColumns) FROM message
+            WHERE sender_agency = ? AND sequence < ? AND kind IN (\(kinds))
+            ORDER BY sequence DESC LIMIT ?
+            """), arguments: [sender.rawValue, before ?? Int64.max, limit]).map(Self.storedMessage)
+    }
+
+    func session(_ id: String) throws -> WebSession? {
+        try String.fetchOne(db.cachedStatement(sql: "SELECT body FROM web_session WHERE id = ?"), arguments: [id])
+            .map { try Self.decoder.decode(WebSession.self, from: Data($0.utf8)) }
     }
 
     func insertHistory(_ entry: ItemHistoryEntry) throws {

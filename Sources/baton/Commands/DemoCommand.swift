@@ -89,10 +89,12 @@ struct DemoCommand: AsyncParsableCommand {
                 throw CLIError("demo key for \(agency) has no agency in \(agencies)")
             }
 
+            let accounts = try await createDemoAccounts(hub: hub)
+
             let (ports, portContinuation) = AsyncStream<Int>.makeStream()
             let databasePath = configuration.database
             let traffic = TrafficService(ports: ports) { port in
-                try await feed(hub: hub, port: port, keys: keys, database: databasePath)
+                try await feed(hub: hub, port: port, keys: keys, database: databasePath, accounts: accounts)
             }
             let app = hub.application(services: [traffic]) { port in portContinuation.yield(port) }
             try await app.runService()
@@ -115,13 +117,43 @@ struct DemoCommand: AsyncParsableCommand {
         return keys
     }
 
-    func feed(hub: BatonHub, port: Int, keys: [AgencyID: KeyFile], database: String) async throws {
+    /// The demo's web UI accounts (fictional people), all with the password ``demoPassword``:
+    /// a lead for every agency, and the MASH's manager and auditor. Kept if the database is reused.
+    static let demoPassword = "northmoor-demo-2026"
+
+    func createDemoAccounts(hub: BatonHub) async throws -> [(String, String)] {
+        let admin = WebAccountAdmin(store: hub.store, registry: hub.registry, access: hub.policies.access, cost: 10)
+        let existing = Set(try await admin.list().map(\.username))
+        var accounts: [(String, String, String, String)] = [
+            ("manager.mash", "Morgan Ellery", "northmoor-mash", "mash-manager"),
+            ("auditor", "Alex Fenwick", "northmoor-mash", "auditor"),
+        ]
+        let leads = ["Sam Okafor", "Jo Whitlock", "Priya Nair", "Tom Aldridge", "Ruth Kesteven", "Dev Malhotra", "Ann Petrie", "Lee Varga"]
+        for (index, agency) in hub.registry.agencies.keys.sorted().enumerated() {
+            accounts.insert(("lead.\(agency.rawValue)", leads[index % leads.count], agency.rawValue, "lead"), at: index)
+        }
+        var created: [(String, String)] = []
+        for (username, name, agency, role) in accounts {
+            if !existing.contains(username) {
+                _ = try await admin.add(username: username, displayName: name, agency: agency, role: role, password: Self.demoPassword)
+            }
+            created.append((username, "\(role) at \(agency)"))
+        }
+        return created
+    }
+
+    func feed(hub: BatonHub, port: Int, keys: [AgencyID: KeyFile], database: String, accounts: [(String, String)]) async throws {
         let base = "http://\(host.contains(":") ? "[\(host)]" : host):\(port)"
+        let uiBase = "http://\(host == "127.0.0.1" || host == "::1" ? "localhost" : host):\(port)"
         let client = HubClient(baseURL: base)
         print("""
 
             Baton demo hub: \(base)   (database \(database))
-              The web UI is not built yet; meanwhile the hub's API is live:
+              Open the web UI at \(uiBase)/ui and sign in with one of these fictional accounts (password \(Self.demoPassword)):
+            \(accounts.map { "    \($0.0)  (\($0.1))" }.joined(separator: "\n"))
+              (Use "localhost", not 127.0.0.1: the session cookie is Secure, which browsers allow over plain HTTP only on localhost.)
+
+              The hub's API is live too:
                 curl \(base)/healthz
                 curl -s \(base)/metrics | grep '^baton_'
                 curl \(base)/openapi.yaml

@@ -44,6 +44,18 @@ struct HubOptions: ParsableArguments {
     @Option(name: .customLong("checkpoint-interval"), help: "Seconds between published audit-log checkpoints (env BATON_CHECKPOINT_INTERVAL; default 60).")
     var checkpointInterval: Int?
 
+    @Option(name: .customLong("session-idle-timeout"), help: "Web UI: seconds without a request after which a session ends (env BATON_SESSION_IDLE_TIMEOUT; default 900).")
+    var sessionIdleTimeout: Int?
+
+    @Option(name: .customLong("session-max-age"), help: "Web UI: seconds after sign-in after which a session ends however active (env BATON_SESSION_MAX_AGE; default 43200).")
+    var sessionMaxAge: Int?
+
+    @Option(name: .customLong("max-failed-sign-ins"), help: "Web UI: failed sign-ins in a row that lock an account (env BATON_MAX_FAILED_SIGN_INS; default 5).")
+    var maxFailedSignIns: Int?
+
+    @Option(name: .customLong("lockout"), help: "Web UI: seconds a locked account stays locked; 'baton users reset' unlocks at once (env BATON_LOCKOUT; default 900).")
+    var lockout: Int?
+
     @Option(name: .customLong("audit-log"), help: ArgumentHelp("on (the default) or off. Off only to measure what the audit log costs: a hub without it cannot prove what it did.", visibility: .hidden))
     var auditLog: String?
 
@@ -60,6 +72,11 @@ struct HubOptions: ParsableArguments {
         configuration.sweepInterval = .seconds(try integer(sweepInterval, "BATON_SWEEP_INTERVAL", default: 5, range: 1...3600, name: "sweep-interval"))
         configuration.checkpointInterval = .seconds(
             try integer(checkpointInterval, "BATON_CHECKPOINT_INTERVAL", default: 60, range: 1...86_400, name: "checkpoint-interval"))
+        configuration.web.idleTimeout = TimeInterval(
+            try integer(sessionIdleTimeout, "BATON_SESSION_IDLE_TIMEOUT", default: 900, range: 1...86_400, name: "session-idle-timeout"))
+        configuration.web.maxAge = TimeInterval(try integer(sessionMaxAge, "BATON_SESSION_MAX_AGE", default: 43_200, range: 60...604_800, name: "session-max-age"))
+        configuration.web.maxFailedSignIns = try integer(maxFailedSignIns, "BATON_MAX_FAILED_SIGN_INS", default: 5, range: 1...100, name: "max-failed-sign-ins")
+        configuration.web.lockout = TimeInterval(try integer(lockout, "BATON_LOCKOUT", default: 900, range: 1...86_400, name: "lockout"))
         switch Environment.value(auditLog, "BATON_AUDIT_LOG", default: "on") {
         case "on": configuration.auditLog = true
         case "off": configuration.auditLog = false

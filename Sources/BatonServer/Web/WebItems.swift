@@ -1,0 +1,401 @@
+import BatonCore
+import BatonPolicy
+import BatonSigning
+import BatonStore
+import Foundation
+import Hummingbird
+
+/// A form that came back with problems: which form, what was entered, and each problem by field.
+struct FormProblems: Sendable {
+    var action: String
+    var summary: String
+    var fields: [String: String]
+    var entered: [String: String]
+}
+
+extension WebUI {
+    // MARK: - Item page
+
+    func item(_ text: String, _ principal: Principal, problems: FormProblems? = nil, done: String? = nil) async throws -> Response {
+        guard let id = ItemID(rawValue: text) else { throw WebFailure.notFound }
+        let agency = principal.user.agency
+        let role = principal.user.role
+        let username = principal.user.username
+        let now = hub.clock.now()
+        let workflow = hub.workflow
+        let views = hub.views
+        // As the item API: opening its own item means the recipient has it; the read is logged.
+        let found: (Item, JSONObject, [String: String])? = try await hub.store.write { transaction in
+            guard var item = try transaction.item(id), item.recipient == agency else { return nil }
+            if item.isOpen, item.state.status == .requested || item.state.deadlines.contains(where: { $0.kind == .delivery && $0.metAt == nil }) {
+                item = try workflow.apply(.delivered(channel: .pull), to: item, at: now, in: transaction)
+            }
+            let message = try transaction.message(sequence: item.messageSequence)
+            let recorded = try RecordedDisclosure.of(item.id, in: transaction)
+            var view = views.recipientView(
+                item, message: message, history: try transaction.history(of: item.id), at: now, recorded: recorded, role: role)
+            if let discussion = try views.discussion(of: item, viewer: agency, in: transaction, at: now, descriptions: true) { view["discussion"] = .object(discussion) }
+            var record = try views.access(of: view, item: item, reader: agency, role: role, channel: "ui", in: transaction)
+            record.user = username
+            try transaction.apply(.access(record))
+            var persons: [String: String] = [:]
+            for link in try transaction.mentions(messageSequence: item.messageSequence) { persons[link.ref] = link.person.rawValue }
+            return (item, view, persons)
+        }
+        guard let (item, view, persons) = found else { throw WebFailure.notFound }
+        var context = layout(principal, title: WebText.label(item.purpose), section: "inbox")
+        context["item"] = itemContext(item, view: view, persons: persons, now: now)
+        context["forms"] = forms(for: item, principal: principal, view: view)
+        if let problems {
+            context["problems"] = [
+                "summary": problems.summary,
+                "list": problems.fields.sorted { $0.key < $1.key }.map { ["field": $0.key, "text": $0.value] },
+            ]
+            var fieldErrors: [String: Any] = [:]
+            for (field, text) in problems.fields { fieldErrors[field] = text }
+            context["fieldErrors"] = fieldErrors
+            context["entered"] = problems.entered
+            context["open_" + problems.action] = true
+        }
+        if let done { context["done"] = done }
+        return render("item", context, status: problems == nil ? .ok : .unprocessableContent)
+    }
+
+    func itemContext(_ item: Item, view: JSONObject, persons: [String: String], now: Date) -> [String: Any] {
+        var context: [String: Any] = [
+            "id": item.id.rawValue, "purpose": WebText.label(item.purpose), "purposeCode": item.purpose,
+            "status": WebText.label(item.state.status.rawValue), "statusClass": WebText.tagClass(status: item.state.status.rawValue),
+            "risk": item.risk.map { WebText.label($0.rawValue) } ?? "Not given", "riskClass": WebText.tagClass(risk: item.risk?.rawValue),
+            "from": agencyName(item.messageSender.rawValue), "received": WebText.dateTime(item.createdAt), "open": item.isOpen,
+            "isNotice": item.kind == .notice,
+        ]
+        if let owner = item.state.owner, !owner.name.isEmpty { context["owner"] = owner.role.map { "\(owner.name) (\($0))" } ?? owner.name }
+        if let due = item.state.dueAt {
+            context["due"] = WebText.dateTime(due)
+            context["overdue"] = due <= now
+            context["dueIn"] = due <= now ? "Overdue by \(WebText.span(now.timeIntervalSince(due)))" : "Due in \(WebText.span(due.timeIntervalSince(now)))"
+        }
+        context["deadlines"] = item.state.deadlines.map { deadline -> [String: Any] in
+            var row: [String: Any] = ["step": WebText.label(deadline.kind.rawValue), "due": WebText.dateTime(deadline.dueAt)]
+            if let met = deadline.metAt { row["met"] = WebText.dateTime(met) }
+            if deadline.pausedRemaining != nil { row["paused"] = true }
+            if deadline.breachedAt != nil { row["breached"] = true }
+            return row
+        }
+        if let hold = item.state.hold {
+            context["hold"] = ["awaiting": agencyName(hold.awaiting), "reviewAt": WebText.dateTime(hold.reviewAt), "reason": hold.reason ?? ""]
+        }
+        for (key, outcome) in [("decision", item.state.decision), ("proposedOutcome", item.state.proposedOutcome), ("outcome", item.state.outcome)] {
+            guard let outcome else { continue }
+            var entry: [String: Any] = [
+                "code": WebText.label(outcome.code), "rationale": outcome.rationale, "at": WebText.dateTime(outcome.at), "by": actorText(outcome.by),
+            ]
+            if let signer = outcome.signedOffBy { entry["signedOffBy"] = actorText(signer) }
+            if let target = outcome.transferTo { entry["transferTo"] = agencyName(target.rawValue) }
+            context[key] = entry
+        }
+        if let closure = item.state.closure { context["closed"] = ["at": WebText.dateTime(closure.at), "reason": closure.reason] }
+        context["details"] = item.details.sorted { $0.key < $1.key }.map { ["name": WebText.label($0.key), "value": $0.value] }
+        context["history"] = (view["history"]?.arrayValue ?? []).compactMap(\.objectValue).reversed().map { entry -> [String: Any] in
+            var row: [String: Any] = [
+                "event": WebText.label(entry["event"]?.stringValue ?? ""), "at": WebText.dateTime(entry["at"]?.stringValue) ?? "",
+                "status": WebText.label(entry["status"]?.stringValue ?? ""),
+            ]
+            if let actor = entry["actor"]?.objectValue {
+                var text = actor["name"]?.stringValue ?? ""
+                if let agency = actor["agency"]?.stringValue { text += text.isEmpty ? agencyName(agency) : ", \(agencyName(agency))" }
+                if actor["kind"]?.stringValue == "person" { text += " (in Baton)" }
+                if actor["kind"]?.stringValue == "hub" { text = "Baton" }
+                row["actor"] = text
+            }
+            row["detail"] = (entry["detail"]?.objectValue?.members ?? []).map { ["name": WebText.label($0.name), "value": $0.value.stringValue ?? $0.value.serializedString()] }
+            return row
+        }
+        if let content = view["content"]?.objectValue { context["content"] = contentContext(content, persons: persons) }
+        if let discussion = view["discussion"] { context["discussion"] = discussion.mustache }
+        return context
+    }
+
+    func actorText(_ actor: Actor) -> String {
+        switch actor.kind {
+        case .hub: return "Baton"
+        case .person, .agency:
+            let agency = actor.agency.map { agencyName($0.rawValue) } ?? ""
+            guard let name = actor.name, !name.isEmpty else { return agency }
+            return "\(name), \(agency)"
+        }
+    }
+
+    /// The message content the recipient may see, and what was withheld and why.
+    func contentContext(_ content: JSONObject, persons: [String: String]) -> [String: Any] {
+        var context: [String: Any] = [:]
+        func personRows(_ key: String) -> [[String: Any]] {
+            (content[key]?.arrayValue ?? []).compactMap(\.objectValue).map { mention in
+                var row: [String: Any] = [:]
+                let name = [mention["givenName"]?.stringValue, mention["familyName"]?.stringValue].compactMap { $0 }.joined(separator: " ")
+                row["name"] = name.isEmpty ? "Name not given" : name
+                var facts: [[String: String]] = []
+                if let dob = mention["dateOfBirth"]?.stringValue { facts.append(["name": "Date of birth", "value": dob]) }
+                if let sex = mention["sex"]?.stringValue { facts.append(["name": "Sex", "value": WebText.label(sex)]) }
+                if let nhs = mention["nhsNumber"]?.stringValue { facts.append(["name": "NHS number", "value": nhs]) }
+                if let upn = mention["upn"]?.stringValue { facts.append(["name": "UPN", "value": upn]) }
+                if let address = mention["address"]?.objectValue {
+                    let lines = (address["lines"]?.arrayValue ?? []).compactMap(\.stringValue) + [address["postcode"]?.stringValue].compactMap { $0 }
+                    facts.append(["name": "Address", "value": lines.joined(separator: ", ")])
+                }
+                row["facts"] = facts
+                if mention["doNotInform"]?.boolValue == true { row["doNotInform"] = mention["note"]?.stringValue ?? "Must not be told." }
+                if let ref = mention["ref"]?.stringValue, let person = persons[ref] { row["person"] = person }
+                return row
+            }
+        }
+        context["subjects"] = personRows("subjects")
+        context["persons"] = personRows("persons")
+        context["relationships"] = (content["relationships"]?.arrayValue ?? []).compactMap(\.objectValue).map {
+            ["from": $0["from"]?.stringValue ?? "", "to": $0["to"]?.stringValue ?? "", "role": WebText.label($0["role"]?.stringValue ?? "")]
+        }
+        if let referrer = content["referrer"]?.objectValue {
+            var text = agencyName(referrer["agency"]?.stringValue ?? "")
+            if let name = referrer["name"]?.stringValue { text = "\(name)\(referrer["role"]?.stringValue.map { " (\($0))" } ?? ""), \(text)" }
+            context["referrer"] = text
+            if let note = referrer["note"]?.stringValue { context["referrerNote"] = note }
+        }
+        var summary: [[String: String]] = []
+        if let concern = content["concern"]?.objectValue {
+            summary.append(["name": "Categories", "value": (concern["categories"]?.arrayValue ?? []).compactMap(\.stringValue).map(WebText.label).joined(separator: ", ")])
+            if let text = concern["summary"]?.stringValue { summary.append(["name": "Summary", "value": text]) }
+            if let level = concern["risk"]?.objectValue?["level"]?.stringValue { summary.append(["name": "Risk assessed by referrer", "value": WebText.label(level)]) }
+            if let voice = concern["childsVoice"]?.stringValue { summary.append(["name": "The child's voice", "value": voice]) }
+            if let at = concern["incidentAt"]?.stringValue { summary.append(["name": "Incident", "value": WebText.dateTime(at) ?? at]) }
+        }
+        if let notification = content["notification"]?.objectValue {
+            summary.append(["name": "Notification", "value": WebText.label(notification["type"]?.stringValue ?? "")])
+            if let at = notification["occurredAt"]?.stringValue { summary.append(["name": "Happened", "value": WebText.dateTime(at) ?? at]) }
+            if let present = notification["childPresent"]?.boolValue { summary.append(["name": "Child present", "value": present ? "Yes" : "No"]) }
+            if let text = notification["summary"]?.stringValue { summary.append(["name": "Summary", "value": text]) }
+        }
+        for (key, label) in [("request", "Information request"), ("response", "Response"), ("discussion", "Discussion requested")] {
+            guard let object = content[key]?.objectValue else { continue }
+            for member in object.members {
+                let value = member.value.stringValue ?? member.value.arrayValue?.compactMap(\.stringValue).joined(separator: "; ") ?? member.value.serializedString()
+                summary.append(["name": "\(label): \(WebText.label(member.name))", "value": value])
+            }
+        }
+        context["summary"] = summary
+        context["sections"] = (content["sections"]?.arrayValue ?? []).compactMap(\.objectValue).map { section -> [String: Any] in
+            let fields = (section["content"]?.objectValue?.members ?? []).map { member -> [String: String] in
+                ["name": WebText.label(member.name), "value": member.value.stringValue ?? member.value.serializedString()]
+            }
+            return ["label": WebText.label(section["label"]?.stringValue ?? ""), "fields": fields]
+        }
+        let withheld = (content["withheld"]?.arrayValue ?? []).compactMap(\.objectValue).map { entry -> [String: Any] in
+            let count = Int(entry["sections"]?.numberValue ?? 0)
+            return ["reason": entry["reason"]?.stringValue ?? "", "count": count, "plural": count != 1]
+        }
+        context["withheld"] = withheld
+        if let persons = content["personsWithheld"]?.numberValue { context["personsWithheld"] = Int(persons) }
+        if let consent = content["consent"]?.objectValue {
+            context["consent"] = [
+                "status": WebText.label(consent["status"]?.stringValue ?? ""), "basis": WebText.label(consent["basis"]?.stringValue ?? ""),
+                "reasonNotSought": consent["reasonNotSought"]?.stringValue ?? "",
+            ]
+        }
+        return context
+    }
+
+    /// Which forms the item's state allows, with their choices.
+    func forms(for item: Item, principal: Principal, view: JSONObject) -> [String: Any] {
+        guard item.isOpen else { return [:] }
+        var forms: [String: Any] = [:]
+        let status = item.state.status
+        let decidedElsewhere = ReplyIntake.decidedBy[item.purpose]
+        let codes = hub.policies.outcomes.sortedCodes.filter { !ReplyIntake.hubRecordedCodes.contains($0) }.map { code -> [String: String] in
+            ["code": code, "label": "\(WebText.label(code)) – \(hub.policies.outcomes[code]?.description ?? "")"]
+        }
+        let agencies = hub.registry.agencies.values.filter { $0.id != item.recipient }.sorted { $0.name < $1.name }.map {
+            ["id": $0.id.rawValue, "name": $0.name]
+        }
+        if status == .requested || status == .received {
+            if item.purpose == SystemPurpose.strategyDiscussion {
+                forms["record"] = true
+            } else {
+                forms["acknowledge"] = ["ownerName": principal.user.displayName, "ownerRole": WebText.label(principal.user.role.rawValue)]
+                if item.kind == .action { forms["reject"] = true }
+            }
+        }
+        if item.kind == .action, status == .accepted || status == .inProgress {
+            forms["note"] = true
+            if item.purpose == SystemPurpose.strategyDiscussion {
+                forms["record"] = true
+            } else if decidedElsewhere == nil {
+                if item.state.decision == nil { forms["decision"] = ["codes": codes] }
+                if item.state.proposedOutcome == nil { forms["outcome"] = ["codes": codes, "agencies": agencies] }
+            }
+            forms["hold"] = ["agencies": agencies]
+        }
+        if status == .onHold { forms["resume"] = true }
+        if item.state.proposedOutcome != nil, principal.user.role == .mashManager { forms["signOff"] = true }
+        if let discussion = view["discussion"]?.objectValue, forms["record"] != nil {
+            let invited = (discussion["invitations"]?.arrayValue ?? []).compactMap { $0.objectValue?["agency"]?.stringValue }
+            forms["record"] = [
+                "codes": codes,
+                "invited": ([item.recipient.rawValue] + invited).map { ["id": $0, "name": agencyName($0)] },
+                "agencies": hub.registry.agencies.values.sorted { $0.name < $1.name }.map { ["id": $0.id.rawValue, "name": $0.name] },
+                "actionRows": [["n": "1"], ["n": "2"], ["n": "3"]],
+            ]
+        }
+        if forms.isEmpty { return [:] }
+        forms["any"] = true
+        return forms
+    }
+
+    // MARK: - Acting on an item
+
+    /// Each form, the reply it amounts to, and which form field a problem at each JSON pointer
+    /// belongs to.
+    static let fieldOfPointer: [String: String] = [
+        "/acknowledgement/owner/name": "owner_name", "/acknowledgement/owner": "owner_name", "/acknowledgement/owner/role": "owner_role",
+        "/acknowledgement/reason": "reject_reason",
+        "/update/note": "note", "/update/decision/code": "decision_code", "/update/decision/rationale": "decision_rationale",
+        "/update/onHold/awaiting": "hold_awaiting", "/update/onHold/reviewAt": "hold_review", "/update/onHold/reason": "hold_reason",
+        "/update/resume/note": "resume_note", "/update/signOff/decision": "signoff_decision", "/update/signOff/reason": "signoff_reason",
+        "/outcome/code": "outcome_code", "/outcome/rationale": "outcome_rationale", "/outcome/transferTo": "outcome_transfer",
+        "/outcome/transferPurpose": "outcome_transfer",
+        "/record/heldAt": "record_held", "/record/format": "record_format", "/record/attendees": "record_attendees",
+        "/record/decision": "record_decision", "/record/rationale": "record_rationale",
+    ]
+
+    static let firstField: [String: String] = [
+        "acknowledge": "owner_name", "reject": "reject_reason", "note": "note", "decision": "decision_code", "hold": "hold_awaiting",
+        "resume": "resume_note", "outcome": "outcome_code", "sign-off": "signoff_decision", "record": "record_held",
+    ]
+
+    func act(_ text: String, action: String, form: WebForm, _ principal: Principal) async throws -> Response {
+        guard let id = ItemID(rawValue: text), let first = Self.firstField[action] else { throw WebFailure.notFound }
+        let user = principal.user
+        let now = hub.clock.now()
+        var person: JSONObject = ["name": .string(user.displayName)]
+        person["role"] = .string(WebText.label(user.role.rawValue))
+        var payload: JSONObject = [
+            "messageId": .string(UUID().uuidString.lowercased()), "sentAt": .string(RFC3339.format(now)),
+            "from": ["agency": .string(user.agency.rawValue), "person": .object(person)], "about": ["item": .string(id.rawValue)],
+        ]
+        func field(_ name: String) -> JSONValue { form[name].map(JSONValue.string) ?? .null }
+        func optional(_ object: inout JSONObject, _ key: String, _ name: String) { if let value = form[name] { object[key] = .string(value) } }
+        var localProblems: [String: String] = [:]
+        switch action {
+        case "acknowledge":
+            payload["kind"] = "acknowledgement"
+            var owner: JSONObject = ["name": field("owner_name")]
+            optional(&owner, "role", "owner_role")
+            payload["acknowledgement"] = ["decision": "accepted", "owner": .object(owner)]
+        case "reject":
+            payload["kind"] = "acknowledgement"
+            payload["acknowledgement"] = ["decision": "rejected", "reason": field("reject_reason")]
+        case "note":
+            payload["kind"] = "update"
+            payload["update"] = ["note": field("note")]
+        case "decision":
+            payload["kind"] = "update"
+            payload["update"] = ["decision": ["code": field("decision_code"), "rationale": field("decision_rationale")]]
+        case "hold":
+            payload["kind"] = "update"
+            var hold: JSONObject = ["awaiting": field("hold_awaiting")]
+            hold["reviewAt"] = form["hold_review"].map { Self.endOfDay($0).map(JSONValue.string) ?? .string($0) } ?? .null
+            if form["hold_review"] != nil, Self.endOfDay(form["hold_review"] ?? "") == nil { localProblems["hold_review"] = "Enter the review date as a real date, such as 27/3/2027" }
+            optional(&hold, "reason", "hold_reason")
+            payload["update"] = ["onHold": .object(hold)]
+        case "resume":
+            payload["kind"] = "update"
+            var resume = JSONObject()
+            optional(&resume, "note", "resume_note")
+            payload["update"] = ["resume": .object(resume)]
+        case "sign-off":
+            payload["kind"] = "update"
+            payload["update"] = ["signOff": ["decision": field("signoff_decision"), "reason": field("signoff_reason")]]
+        case "outcome":
+            payload["kind"] = "outcome"
+            var outcome: JSONObject = ["code": field("outcome_code"), "rationale": field("outcome_rationale")]
+            optional(&outcome, "transferTo", "outcome_transfer")
+            payload["outcome"] = .object(outcome)
+        case "record":
+            payload["kind"] = "strategy-discussion-record"
+            var record: JSONObject = ["format": field("record_format"), "decision": field("record_decision"), "rationale": field("record_rationale")]
+            record["heldAt"] = form["record_held"].map { Self.instant($0).map(JSONValue.string) ?? .string($0) } ?? .null
+            if let held = form["record_held"], Self.instant(held) == nil { localProblems["record_held"] = "Enter when the discussion was held as a date and time" }
+            record["attendees"] = .array(form.all("record_attendee").map { agency in
+                ["agency": .string(agency), "name": .string(form["record_attendee_name_\(agency)"] ?? agencyName(agency))]
+            })
+            var actions: [JSONValue] = []
+            for n in 1...3 {
+                guard let description = form["action_\(n)_description"] else { continue }
+                var entry: JSONObject = ["description": .string(description), "owner": field("action_\(n)_owner")]
+                entry["dueAt"] = form["action_\(n)_due"].map { Self.endOfDay($0).map(JSONValue.string) ?? .string($0) } ?? .null
+                actions.append(.object(entry))
+            }
+            record["actions"] = .array(actions)
+            payload["record"] = .object(record)
+        default:
+            throw WebFailure.notFound
+        }
+        var entered: [String: String] = [:]
+        for (name, values) in form.fields where name != "csrf" { entered[name] = values.first ?? "" }
+        if !localProblems.isEmpty {
+            return try await item(text, principal, problems: FormProblems(action: action, summary: "There is a problem", fields: localProblems, entered: entered))
+        }
+        do {
+            _ = try await hub.intake.act(.object(payload), as: principal.actor, user: user.username)
+        } catch let problem as Problem where problem.status != .serviceUnavailable && problem.status != .internalServerError {
+            var fields: [String: String] = [:]
+            for error in problem.errors {
+                let pointer = error.pointer
+                let field = Self.fieldOfPointer[pointer]
+                    ?? Self.fieldOfPointer.first { pointer.hasPrefix($0.key + "/") }?.value
+                    ?? (pointer.hasPrefix("/record/actions") ? "action_1_description" : first)
+                fields[field] = fields[field].map { "\($0); \(error.problem)" } ?? Self.sentence(error.problem)
+            }
+            if fields.isEmpty { fields[first] = problem.detail }
+            if problem.type == .notFound { throw WebFailure.notFound }
+            return try await item(text, principal, problems: FormProblems(action: action, summary: problem.detail, fields: fields, entered: entered))
+        }
+        return .redirect("/ui/items/\(id.rawValue)?done=\(action)")
+    }
+
+    static func sentence(_ text: String) -> String { text.prefix(1).uppercased() + text.dropFirst() }
+
+    /// A date from a date input (`2026-12-08`) as 17:00 UK time that day, RFC 3339.
+    static func endOfDay(_ text: String) -> String? {
+        guard let date = WebDates.day(text) else { return nil }
+        return RFC3339.format(date.addingTimeInterval(17 * 3600))
+    }
+
+    /// A `datetime-local` value (`2026-12-05T10:30`) in UK time, RFC 3339.
+    static func instant(_ text: String) -> String? {
+        let parts = text.split(separator: "T")
+        guard parts.count == 2, let day = WebDates.day(String(parts[0])) else { return nil }
+        let time = parts[1].split(separator: ":").compactMap { Int($0) }
+        guard time.count >= 2, (0..<24).contains(time[0]), (0..<60).contains(time[1]) else { return nil }
+        return RFC3339.format(day.addingTimeInterval(Double(time[0] * 3600 + time[1] * 60)))
+    }
+}
+
+enum WebDates {
+    /// Midnight UK time at the start of `YYYY-MM-DD`.
+    static func day(_ text: String) -> Date? {
+        let parts = text.split(separator: "-").compactMap { Int($0) }
+        guard parts.count == 3, (1...12).contains(parts[1]), (1...31).contains(parts[2]), (1900...2200).contains(parts[0]) else { return nil }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "Europe/London") ?? .gmt
+        let components = DateComponents(year: parts[0], month: parts[1], day: parts[2])
+        guard let date = calendar.date(from: components), calendar.component(.day, from: date) == parts[2] else { return nil }
+        return date
+    }
+
+    /// `YYYY-MM-DD` of `date` in UK time.
+    static func text(_ date: Date) -> String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "Europe/London") ?? .gmt
+        let parts = calendar.dateComponents([.year, .month, .day], from: date)
+        return String(format: "%04d-%02d-%02d", parts.year ?? 0, parts.month ?? 0, parts.day ?? 0)
+    }
+}
