@@ -28,6 +28,7 @@ Environment: BATON_BIN (default .build/debug/baton), BATON_ARTEFACTS, CHROMIUM, 
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import http.client
 import json
@@ -68,7 +69,7 @@ ACCOUNTS = {
 }
 
 # What each page visited should be checked as (the issue's list); the last test checks all were.
-PAGES_TO_CHECK = {"sign-in", "inbox", "item", "sent", "sent-message", "child", "discussions", "reviews", "loop-health"}
+PAGES_TO_CHECK = {"sign-in", "error", "inbox", "item", "sent", "sent-message", "child", "discussions", "reviews", "loop-health"}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -394,7 +395,7 @@ const named = (el) => {
 };
 const describe = el => {
   let s = '<' + el.tagName.toLowerCase();
-  for (const a of ['id', 'name', 'type', 'class', 'href', 'src']) {
+  for (const a of ['id', 'name', 'type', 'role', 'class', 'href', 'src']) {
     if (el.getAttribute(a)) s += ' ' + a + '="' + el.getAttribute(a).slice(0, 60) + '"';
   }
   return s + '>';
@@ -425,6 +426,10 @@ document.querySelectorAll('button, input[type=submit], input[type=button]').forE
   if (!shown(el)) return;
   if (text(el) || (el.value || '').trim() || named(el)) return;
   problems.push('button without a name: ' + describe(el));
+});
+document.querySelectorAll('a[href^="#"]').forEach(el => {
+  const target = decodeURIComponent(el.getAttribute('href').slice(1));
+  if (target && !document.getElementById(target)) problems.push('in-page link "' + text(el) + '" points at a missing id "' + target + '"');
 });
 document.querySelectorAll('a[href]').forEach(el => {
   if (!shown(el)) return;
@@ -486,7 +491,6 @@ def screenshot(driver, name: str) -> None:
         shot = driver.execute_cdp_cmd("Page.captureScreenshot", {
             "format": "png", "captureBeyondViewport": True,
             "clip": {"x": 0, "y": 0, "width": 1280, "height": max(1024, min(int(height), 16000)), "scale": 1}})
-        import base64
         path.write_bytes(base64.b64decode(shot["data"]))
     except Exception:  # noqa: BLE001 - a plain viewport screenshot is still an artefact
         driver.save_screenshot(str(path))
@@ -586,6 +590,34 @@ class Checks:
 
     def done(self) -> None:
         assert not self.failures, "\n  - " + "\n  - ".join(self.failures)
+
+
+# ---------------------------------------------------------------------------------------------
+# The accessibility check itself finds what it should (so a clean report means something)
+
+BROKEN_PAGE = """<!doctype html><html><head><title> </title></head><body>
+<h1>One</h1><h1>Two</h1><h3>Skipped a level</h3>
+<form><input id="a" type="text"><select name="s"><option>x</option></select><textarea aria-label="Fine"></textarea>
+<label for="b">B</label><input id="b" type="text"><input type="hidden" name="h"><button type="submit"></button></form>
+<img src="x.png"><img src="y.png" alt=""><svg width="10" height="10"><rect width="10" height="10"/></svg>
+<svg role="img" width="10" height="10"><rect width="10" height="10"/></svg>
+<svg role="img" width="10" height="10"><title>Labelled chart</title></svg>
+<svg aria-hidden="true" width="10" height="10"></svg></body></html>"""
+
+
+def test_00_the_accessibility_check_finds_known_problems(browser):
+    browser.get("data:text/html;charset=utf-8," + urllib.parse.quote(BROKEN_PAGE))
+    problems = browser.execute_script(ACCESSIBILITY_SCRIPT)
+    expected = [
+        "<html> has no lang attribute", "the page has no <title> text", "2 <h1> elements",
+        'heading level skipped: <h3> "Skipped a level" follows <h1>',
+        'form field without a label: <input id="a" type="text">', 'form field without a label: <select name="s">',
+        'button without a name: <button type="submit">', 'image without alt: <img src="x.png">',
+        'svg without role="img"', 'svg without a <title> or aria-label: <svg role="img">',
+    ]
+    missed = [want for want in expected if not any(want in problem for problem in problems)]
+    assert not missed, f"the check missed {missed}; it found {problems}"
+    assert len(problems) == len(expected), f"the check found more than expected: {problems}"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -697,7 +729,7 @@ def test_05_a_lead_cannot_open_another_agencys_item_by_url(hub, seeded, browser)
         checks.true("Poppy" not in browser.page_source and "Tobias" not in browser.page_source, f"{what}: no child's name leaks")
         status, body = http_request(hub.api, "GET", f"/ui/items/{item_id}", headers={"Cookie": cookie})
         checks.equal(status, 404, f"HTTP status of {what}")
-    screenshot(browser, "item-of-another-agency-not-found")
+    check_page(browser, "error", "item-of-another-agency-not-found")
     # And the sender's view of a message it did not send.
     browser.get(hub.base + f"/ui/sent/{seeded['police_referral_message']}")
     checks.equal(h1_text(browser), "Page not found", "another agency's sent message")
@@ -720,7 +752,7 @@ def test_06_a_form_with_a_tampered_csrf_token_changes_nothing(hub, seeded, brows
     checks = Checks()
     checks.equal(h1_text(browser), "This form has expired", "page after sending a tampered form")
     checks.true("nothing was changed" in text_of(browser, "main"), "the page says nothing was changed")
-    screenshot(browser, "csrf-form-expired")
+    check_page(browser, "error", "csrf-form-expired")
     browser.get(hub.base + f"/ui/items/{item_id}")
     checks.equal(status_tag(browser), before, "item status after the tampered form")
     checks.true(not browser.find_elements(By.ID, "item-owner"), "no owner was recorded")
@@ -764,9 +796,12 @@ def test_08_mash_worker_works_a_referral_to_an_outcome(hub, seeded, browser):
     main = text_of(browser, "main")
     assert "Tobias Wrenfield" in main and "alone at home" in main, "the MASH sees the child and the concern"
     check_page(browser, "item", "item-referral-mash")
+    checks = Checks()
+    # The referral was sent with consent given: the page must not say consent was not sought.
+    checks.true("Consent was not sought" not in text_of(browser, "#withheld"),
+                f"consent given, yet the page says it was not sought: {text_of(browser, '#withheld')!r}")
 
     # The child's record across agencies, as the MASH sees it: both referrals.
-    checks = Checks()
     browser.get(browser.find_element(By.CSS_SELECTOR, 'a[href^="/ui/children/"]').get_attribute("href"))
     checks.equal(text_of(browser, "#child-name"), "Tobias Wrenfield", "child page heading (MASH view)")
     chronology = browser.find_elements(By.CSS_SELECTOR, "#chronology tbody tr")
@@ -778,6 +813,17 @@ def test_08_mash_worker_works_a_referral_to_an_outcome(hub, seeded, browser):
     submit_and_wait(browser, "acknowledge")
     assert status_tag(browser) == "Accepted", error_summary(browser)
     ledger["acknowledged"].add(item_id)
+
+    # A decision form sent empty comes back with an error summary linking to the fields.
+    submit_and_wait(browser, "decide")
+    checks.true(browser.find_elements(By.CSS_SELECTOR, '.error-summary a[href="#decision_code"]'),
+                f"an empty decision form comes back with an error summary linking to #decision_code: {error_summary(browser)}")
+    checks.equal(status_tag(browser), "Accepted", "status after an empty decision form")
+    messages = [e.text.strip() for e in browser.find_elements(By.CSS_SELECTOR, ".error-message")]
+    checks.true(messages and not any("null" in m or "found" in m for m in messages),
+                f"the field errors say what to do in plain words, not the protocol validator's: {messages}")
+    check_page(browser, "item", "item-referral-form-problems")
+    browser.get(hub.base + f"/ui/items/{item_id}")
 
     Select(browser.find_element(By.ID, "decision_code")).select_by_value(MASH_DECISION)
     fill(browser, "decision_rationale", MASH_DECISION_RATIONALE)
@@ -839,6 +885,59 @@ def test_09_the_referrer_sees_the_outcome_under_sent(hub, seeded, browser):
     row = browser.find_element(By.CSS_SELECTOR, f'tr[data-message="{message_id}"]')
     checks.true("Closed" in row.text, f"the Sent list shows the loop closed: {row.text!r}")
     checks.done()
+
+
+SIGN_OFF_OUTCOME = "other"  # outcomes.yaml: signOff always, tellReferrer code-and-rationale
+SIGN_OFF_RATIONALE = "Already known: the family accepted an early help offer last month; no new referral opened."
+SIGN_OFF_REASON = "Agreed: the early help plan covers these concerns."
+
+
+def test_09b_an_outcome_needing_sign_off_waits_for_a_manager(hub, seeded, browsers):
+    item_id = seeded["school_referral_item"]
+    worker, manager = browsers(), browsers()
+    sign_in_ok(worker, hub, "sw.mash")
+    worker.get(hub.base + f"/ui/items/{item_id}")
+    assert status_tag(worker) == "Received"
+    fill(worker, "owner_name", "Nadia Brackenridge")
+    submit_and_wait(worker, "acknowledge")
+    assert status_tag(worker) == "Accepted", error_summary(worker)
+    ledger["acknowledged"].add(item_id)
+
+    Select(worker.find_element(By.ID, "outcome_code")).select_by_value(SIGN_OFF_OUTCOME)
+    fill(worker, "outcome_rationale", SIGN_OFF_RATIONALE)
+    submit_and_wait(worker, "record-outcome")
+    proposed_status = status_tag(worker)
+    assert proposed_status not in ("Completed", "Accepted"), f"an outcome needing sign-off closed the item at once ({proposed_status})"
+    assert "awaiting sign-off" in text_of(worker, "main"), "the proposed outcome is shown as awaiting sign-off"
+    assert not worker.find_elements(By.ID, "sign-off"), "a social worker (lead) is offered the sign-off form"
+    check_page(worker, "item", "item-outcome-awaiting-sign-off")
+
+    sign_in_ok(manager, hub, "tm.mash")
+    manager.get(hub.base + f"/ui/items/{item_id}")
+    manager.find_element(By.ID, "signoff-approved").click()
+    fill(manager, "signoff_reason", SIGN_OFF_REASON)
+    check_page(manager, "item", "item-sign-off-form")
+    submit_and_wait(manager, "sign-off")
+    assert status_tag(manager) == "Completed", f"after the manager's sign-off: {status_tag(manager)}; {error_summary(manager)}"
+    outcome = text_of(manager, "#item-outcome")
+    assert label(SIGN_OFF_OUTCOME) in outcome and "signed off by Owen Sallow" in outcome, outcome
+    # An outcome without a decision counts as the decision (LoopHealth.swift, "decided").
+    ledger["decided"].add(item_id)
+    ledger["outcome"].add(item_id)
+    check_page(manager, "item", "item-signed-off")
+
+    # The academy, which referred, reads the outcome and (code-and-rationale) the rationale.
+    academy = browsers()
+    sign_in_ok(academy, hub, "dsl.academy")
+    academy.get(hub.base + "/ui/sent")
+    academy.find_element(By.CSS_SELECTOR, "tr[data-message] a").click()
+    wait_for(academy, lambda d: path_of(d).startswith("/ui/sent/"), "the Sent link did not open the message")
+    assert [e.text.strip() for e in academy.find_elements(By.CSS_SELECTOR, ".sent-outcome")] == [label(SIGN_OFF_OUTCOME)]
+    assert SIGN_OFF_RATIONALE in text_of(academy, "main"), "the referrer is told the rationale of an 'other' outcome"
+    ledger["referrer_told"].add(item_id)
+    academy.refresh()
+    assert text_of(academy, "#loop-state") == "Loop closed"
+    check_page(academy, "sent-message", "sent-message-academy")
 
 
 def test_10_signing_out_ends_the_session(hub, browser):
@@ -904,16 +1003,18 @@ def test_12_auditor_loop_health_shows_the_seeded_figures(hub, seeded, browser):
                   and dt.datetime.fromisoformat(item["dueAt"].replace("Z", "+00:00")) <= now)
     expected = {
         "received": received,                            # 4
-        "acknowledged": len(ledger["acknowledged"]),     # 2: the school's notice, the police referral
-        "decided": len(ledger["decided"]),               # 1
-        "outcome": len(ledger["outcome"]),               # 1
-        "referrer-told": len(ledger["referrer_told"]),   # 1: the police read it under Sent
+        "acknowledged": len(ledger["acknowledged"]),     # 3: the school's notice, both referrals
+        "decided": len(ledger["decided"]),               # 2: both referrals
+        "outcome": len(ledger["outcome"]),               # 2
+        "referrer-told": len(ledger["referrer_told"]),   # 2: the police and the academy read them under Sent
         "overdue-total": overdue,                        # 0: nothing is due yet
         "referrals": len(seeded["referrals"]),           # 2
         "re-referrals": re_referrals,                    # 1: the academy's, about the same child
     }
     actual = {key: int(figures[key].replace(",", "")) if figures.get(key, "").replace(",", "").isdigit() else figures.get(key)
               for key in expected}
+    ARTEFACTS.mkdir(parents=True, exist_ok=True)
+    (ARTEFACTS / "loop-health-figures.json").write_text(json.dumps({"expected": expected, "shown": actual}, indent=2) + "\n")
     assert actual == expected, f"loop-health figures: expected {expected}, page shows {actual} (ledger {ledger})"
 
     # An auditor does not work items.

@@ -38,13 +38,7 @@ struct ItemRoutes {
             }
             cursor = decoded
         }
-        let query = InboxQuery(agency: identity.agency, selection: selection, after: cursor, limit: limit + 1)
-        var items = try await hub.store.read { try $0.inbox(query) }
-        var next: String?
-        if items.count > limit {
-            items.removeLast()
-            next = items.last.map { InboxCursor($0).token }
-        }
+        let (items, next) = try await page(of: identity.agency, selection, after: cursor, limit: limit)
         let now = hub.clock.now()
         var body: JSONObject = ["items": .array(items.map { .object(hub.views.summary($0, at: now)) })]
         if let next { body["nextCursor"] = .string(next) }
@@ -56,25 +50,47 @@ struct ItemRoutes {
         guard let id = context.parameters.get("itemId").flatMap(ItemID.init(rawValue:)) else {
             throw Problem(.notFound, "No item with this id is visible to your agency.")
         }
+        guard let (_, view) = try await read(id, as: identity.agency, role: identity.role, channel: "api") else {
+            throw Problem(.notFound, "No item with this id is visible to your agency.")
+        }
+        return .json(.object(view))
+    }
+
+    /// One page of `agency`'s inbox in urgency order, and the cursor of the next page if any.
+    /// The API and the web UI's inbox read through this.
+    func page(of agency: AgencyID, _ selection: InboxQuery.Selection, after cursor: InboxCursor?, limit: Int) async throws -> ([Item], next: String?) {
+        let query = InboxQuery(agency: agency, selection: selection, after: cursor, limit: limit + 1)
+        var items = try await hub.store.read { try $0.inbox(query) }
+        var next: String?
+        if items.count > limit {
+            items.removeLast()
+            next = items.last.map { InboxCursor($0).token }
+        }
+        return (items, next)
+    }
+
+    /// The item as its recipient `agency` reads it (nil for anyone else), through `channel` (`api`,
+    /// `ui`), by the web UI's `user` if any. Fetching its own item means the recipient has it: the
+    /// first read marks it received. The read is written to the audit log in the same transaction.
+    func read(_ id: ItemID, as agency: AgencyID, role: StaffRole?, channel: String, user: String? = nil) async throws -> (Item, JSONObject)? {
         let now = hub.clock.now()
         let workflow = hub.workflow
         let views = hub.views
-        // Fetching its own item means the recipient has it: the first read marks it received.
-        let view: JSONObject? = try await hub.store.write { transaction in
-            guard var item = try transaction.item(id), item.recipient == identity.agency else { return nil }
+        return try await hub.store.write { transaction in
+            guard var item = try transaction.item(id), item.recipient == agency else { return nil }
             if item.isOpen, item.state.status == .requested || item.state.deadlines.contains(where: { $0.kind == .delivery && $0.metAt == nil }) {
                 item = try workflow.apply(.delivered(channel: .pull), to: item, at: now, in: transaction)
             }
             let message = try transaction.message(sequence: item.messageSequence)
             let recorded = try RecordedDisclosure.of(item.id, in: transaction)
             var view = views.recipientView(
-                item, message: message, history: try transaction.history(of: item.id), at: now, recorded: recorded, role: identity.role)
-            if let discussion = try views.discussion(of: item, viewer: identity.agency, in: transaction, at: now, descriptions: true) { view["discussion"] = .object(discussion) }
-            try transaction.apply(.access(try views.access(of: view, item: item, reader: identity.agency, role: identity.role, channel: "api", in: transaction)))
-            return view
+                item, message: message, history: try transaction.history(of: item.id), at: now, recorded: recorded, role: role)
+            if let discussion = try views.discussion(of: item, viewer: agency, in: transaction, at: now, descriptions: true) { view["discussion"] = .object(discussion) }
+            var access = try views.access(of: view, item: item, reader: agency, role: role, channel: channel, in: transaction)
+            access.user = user
+            try transaction.apply(.access(access))
+            return (item, view)
         }
-        guard let view else { throw Problem(.notFound, "No item with this id is visible to your agency.") }
-        return .json(.object(view))
     }
 }
 

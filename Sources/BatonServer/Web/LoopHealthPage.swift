@@ -13,6 +13,10 @@ struct LoopHealthPage {
     /// Whether the latest checkpoint's signature verifies with the hub key (checked by the caller,
     /// which holds the key); nil when not checked or when there is no checkpoint.
     var checkpointSignatureValid: Bool? = nil
+    /// Agencies' names for the page (the CSV keeps their ids).
+    var agencyNames: [String: String] = [:]
+
+    func name(_ agency: String) -> String { agencyNames[agency] ?? Self.agencyLabel(agency) }
 
     /// The tables a CSV can be downloaded for, in page order.
     static let tables = ["funnel", "overdue", "matrix", "time-to-acknowledge", "time-to-outcome", "re-referrals", "demographics", "sharing"]
@@ -124,7 +128,7 @@ struct LoopHealthPage {
 
         context["overdueBands"] = LoopHealthFigures.OverdueBand.allCases.map(\.rawValue)
         context["overdue"] = f.overdue.map { row -> [String: Any] in
-            ["agency": row.agency, "bands": row.bands.map(Self.number), "total": Self.number(row.total)]
+            ["agency": name(row.agency), "bands": row.bands.map(Self.number), "total": Self.number(row.total)]
         }
         context["overdueByBand"] = f.overdueByBand.map(Self.number)
         context["overdueTotal"] = Self.number(f.overdueTotal)
@@ -132,7 +136,7 @@ struct LoopHealthPage {
 
         context["pairs"] = f.pairs.map { pair -> [String: Any] in
             [
-                "sender": Self.agencyLabel(pair.sender), "recipient": Self.agencyLabel(pair.recipient), "overdue": Self.number(pair.overdue),
+                "sender": name(pair.sender), "recipient": name(pair.recipient), "overdue": Self.number(pair.overdue),
                 "inPeriod": Self.number(pair.inPeriod), "unacknowledged": Self.number(pair.unacknowledged),
                 "tag": pair.overdue > 0 ? "tag--red" : (pair.unacknowledged > 0 ? "tag--yellow" : "tag--green"),
             ]
@@ -256,7 +260,7 @@ struct LoopHealthPage {
     /// are in the table beside it.
     static func barChart(id: String, title: String, bars: [(label: String, count: Int)]) -> String {
         let safeID = xml(id)
-        let barWidth = 64, gap = 24, chartHeight = 160, top = 24, labelArea = 40, left = 8
+        let barWidth = 100, gap = 28, chartHeight = 160, top = 24, labelArea = 40, left = 8
         let width = left * 2 + bars.count * barWidth + max(0, bars.count - 1) * gap
         let height = top + chartHeight + labelArea
         let maximum = max(1, bars.map(\.count).max() ?? 0)

@@ -18,31 +18,14 @@ extension WebUI {
 
     func item(_ text: String, _ principal: Principal, problems: FormProblems? = nil, done: String? = nil) async throws -> Response {
         guard let id = ItemID(rawValue: text) else { throw WebFailure.notFound }
-        let agency = principal.user.agency
-        let role = principal.user.role
-        let username = principal.user.username
         let now = hub.clock.now()
-        let workflow = hub.workflow
-        let views = hub.views
-        // As the item API: opening its own item means the recipient has it; the read is logged.
-        let found: (Item, JSONObject, [String: String])? = try await hub.store.write { transaction in
-            guard var item = try transaction.item(id), item.recipient == agency else { return nil }
-            if item.isOpen, item.state.status == .requested || item.state.deadlines.contains(where: { $0.kind == .delivery && $0.metAt == nil }) {
-                item = try workflow.apply(.delivered(channel: .pull), to: item, at: now, in: transaction)
-            }
-            let message = try transaction.message(sequence: item.messageSequence)
-            let recorded = try RecordedDisclosure.of(item.id, in: transaction)
-            var view = views.recipientView(
-                item, message: message, history: try transaction.history(of: item.id), at: now, recorded: recorded, role: role)
-            if let discussion = try views.discussion(of: item, viewer: agency, in: transaction, at: now, descriptions: true) { view["discussion"] = .object(discussion) }
-            var record = try views.access(of: view, item: item, reader: agency, role: role, channel: "ui", in: transaction)
-            record.user = username
-            try transaction.apply(.access(record))
-            var persons: [String: String] = [:]
-            for link in try transaction.mentions(messageSequence: item.messageSequence) { persons[link.ref] = link.person.rawValue }
-            return (item, view, persons)
+        guard let (item, view) = try await ItemRoutes(hub: hub).read(
+            id, as: principal.user.agency, role: principal.user.role, channel: "ui", user: principal.user.username)
+        else { throw WebFailure.notFound }
+        // Which person each of the message's refs was linked to, for links to a child's page.
+        let persons = try await hub.store.read { reader in
+            Dictionary(try reader.mentions(messageSequence: item.messageSequence).map { ($0.ref, $0.person.rawValue) }) { first, _ in first }
         }
-        guard let (item, view, persons) = found else { throw WebFailure.notFound }
         var context = layout(principal, title: WebText.label(item.purpose), section: "inbox")
         context["item"] = itemContext(item, view: view, persons: persons, now: now)
         context["forms"] = forms(for: item, principal: principal, view: view)
@@ -154,6 +137,7 @@ extension WebUI {
         context["relationships"] = (content["relationships"]?.arrayValue ?? []).compactMap(\.objectValue).map {
             ["from": $0["from"]?.stringValue ?? "", "to": $0["to"]?.stringValue ?? "", "role": WebText.label($0["role"]?.stringValue ?? "")]
         }
+        context["fromLabel"] = content["notification"] != nil ? "Sent by" : "Referred by"
         if let referrer = content["referrer"]?.objectValue {
             var text = agencyName(referrer["agency"]?.stringValue ?? "")
             if let name = referrer["name"]?.stringValue { text = "\(name)\(referrer["role"]?.stringValue.map { " (\($0))" } ?? ""), \(text)" }
@@ -195,10 +179,11 @@ extension WebUI {
         context["withheld"] = withheld
         if let persons = content["personsWithheld"]?.numberValue { context["personsWithheld"] = Int(persons) }
         if let consent = content["consent"]?.objectValue {
-            context["consent"] = [
+            var entry: [String: Any] = [
                 "status": WebText.label(consent["status"]?.stringValue ?? ""), "basis": WebText.label(consent["basis"]?.stringValue ?? ""),
-                "reasonNotSought": consent["reasonNotSought"]?.stringValue ?? "",
             ]
+            if let reason = consent["reasonNotSought"]?.stringValue { entry["reasonNotSought"] = reason }
+            context["consent"] = entry
         }
         return context
     }
@@ -352,7 +337,8 @@ extension WebUI {
                 let field = Self.fieldOfPointer[pointer]
                     ?? Self.fieldOfPointer.first { pointer.hasPrefix($0.key + "/") }?.value
                     ?? (pointer.hasPrefix("/record/actions") ? "action_1_description" : first)
-                fields[field] = fields[field].map { "\($0); \(error.problem)" } ?? Self.sentence(error.problem)
+                let text = Self.fieldMessage(field, problem: error.problem)
+                if fields[field]?.contains(text) != true { fields[field] = fields[field].map { "\($0); \(text)" } ?? text }
             }
             if fields.isEmpty { fields[first] = problem.detail }
             if problem.type == .notFound { throw WebFailure.notFound }
@@ -362,6 +348,38 @@ extension WebUI {
     }
 
     static func sentence(_ text: String) -> String { text.prefix(1).uppercased() + text.dropFirst() }
+
+    /// What to do, for a field left empty (GOV.UK error messages say what to do, not what is wrong).
+    static let emptyFieldMessages: [String: String] = [
+        "owner_name": "Enter the name of the person who owns this work",
+        "reject_reason": "Enter why this item is not for your agency",
+        "note": "Enter the update",
+        "decision_code": "Choose a decision",
+        "decision_rationale": "Enter the reason for the decision",
+        "hold_awaiting": "Choose the agency you are waiting for",
+        "hold_review": "Enter the date to review the hold by",
+        "resume_note": "Enter a note",
+        "outcome_code": "Choose an outcome",
+        "outcome_rationale": "Enter the reason for the outcome",
+        "outcome_transfer": "Choose the agency the work passes to",
+        "signoff_decision": "Choose whether to approve the outcome or return it",
+        "signoff_reason": "Enter the reason for your sign-off decision",
+        "record_held": "Enter when the discussion was held",
+        "record_format": "Choose how the discussion was held",
+        "record_attendees": "Select the agencies that took part, with who attended",
+        "record_decision": "Choose the decision",
+        "record_rationale": "Enter the reason for the decision",
+        "action_1_description": "Enter each agreed action with its owner agency and due date",
+    ]
+
+    /// The message for a problem the validator found at `field`: what to do when the field was
+    /// left empty, otherwise the validator's own words as a sentence.
+    static func fieldMessage(_ field: String, problem: String) -> String {
+        let empty = problem.contains("is required") || problem.contains("found null") || problem.contains("must not be empty")
+            || problem.contains("must name who took part")
+        if empty, let message = emptyFieldMessages[field] { return message }
+        return sentence(problem)
+    }
 
     /// A date from a date input (`2026-12-08`) as 17:00 UK time that day, RFC 3339.
     static func endOfDay(_ text: String) -> String? {

@@ -17,6 +17,7 @@ extension WebUI {
         let query = LoopHealthPage.query(from: parameters["from"].map(String.init), to: parameters["to"].map(String.init), now: hub.clock.now())
         let figures = try await hub.store.read { try $0.loopHealth(query) }
         var page = LoopHealthPage(figures: figures, query: query)
+        page.agencyNames = Dictionary(uniqueKeysWithValues: hub.registry.agencies.map { ($0.key.rawValue, $0.value.name) })
         // The latest checkpoint's signature, checked against the hub's own key now.
         if let jws = figures.audit.checkpoint?.jws {
             let keys = SignedTreeHead.keys(fromJWKS: hub.hubKey.jwks())

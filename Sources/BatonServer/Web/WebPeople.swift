@@ -18,13 +18,15 @@ extension WebUI {
         let views = PersonViews(hub: hub)
         let now = hub.clock.now()
         let record = AccessRecord(channel: "ui", resource: "chronology", reader: agency, role: principal.user.role.rawValue, persons: [], user: principal.user.username)
-        let found: (JSONObject, [ChronologyEntry])? = try await hub.store.write { transaction in
+        let found: (JSONObject, [ChronologyEntry], [String])? = try await hub.store.write { transaction in
             guard let live = try identity.livePerson(requested, in: transaction), var person = try views.person(live, at: now, in: transaction) else { return nil }
             var entries = try transaction.chronology(of: live)
+            var visible: Set<Int64>?
             if !mash {
                 let ours = try transaction.items(about: live).filter { $0.recipient == agency || $0.messageSender == agency }
                 guard !ours.isEmpty else { return nil }
                 let sequences = Set(ours.map(\.messageSequence))
+                visible = sequences
                 entries = entries.filter { $0.agency == agency || sequences.contains($0.messageSequence) }
                 // Other agencies' identifiers and households are the MASH's to see.
                 person["identifiers"] = nil
@@ -37,11 +39,20 @@ extension WebUI {
             var access = record
             access.persons = [live]
             try transaction.apply(.access(access))
-            return (person, entries)
+            // The names as the agencies wrote them (the person record keeps them normalised),
+            // newest first, from the messages this reader may see.
+            var names: [String] = []
+            for link in try transaction.mentions(of: live).reversed().prefix(20) where visible?.contains(link.messageSequence) ?? true {
+                guard let stored = try transaction.message(sequence: link.messageSequence), let message = ItemViews.parse(stored),
+                    let mention = (message.subjects + message.persons).first(where: { $0.ref == link.ref })
+                else { continue }
+                let name = [mention.givenName, mention.familyName].compactMap { $0 }.joined(separator: " ")
+                if !name.isEmpty, !names.contains(name) { names.append(name) }
+            }
+            return (person, entries, names)
         }
-        guard let (person, entries) = found else { throw WebFailure.notFound }
+        guard let (person, entries, names) = found else { throw WebFailure.notFound }
         var context = layout(principal, title: "Child's record")
-        let names = (person["namesRecorded"]?.arrayValue ?? []).compactMap(\.stringValue)
         context["person"] = [
             "id": person["id"]?.stringValue ?? "", "name": names.first ?? "Name not recorded",
             "otherNames": names.dropFirst().joined(separator: ", "),
@@ -78,7 +89,17 @@ extension WebUI {
 
     func reviews(_ principal: Principal) async throws -> Response {
         try requireMASH(principal)
-        let reviews = try await hub.store.read { try $0.reviews(status: .open, after: nil, limit: 200) }
+        let record = AccessRecord(channel: "ui", resource: "review", reader: principal.user.agency, role: principal.user.role.rawValue, persons: [], user: principal.user.username)
+        // The list names no one, but says which people are in doubt: the read is logged as the API's is.
+        let reviews = try await hub.store.write { transaction in
+            let reviews = try transaction.reviews(status: .open, after: nil, limit: 200)
+            if !reviews.isEmpty {
+                var access = record
+                access.persons = Array(Set(reviews.flatMap { [$0.person, $0.candidate] })).sorted()
+                try transaction.apply(.access(access))
+            }
+            return reviews
+        }
         var context = layout(principal, title: "Identity reviews", section: "reviews")
         context["reviews"] = reviews.map { review -> [String: Any] in
             [

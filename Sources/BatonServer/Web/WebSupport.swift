@@ -121,9 +121,22 @@ enum WebText {
         return "\(days) day\(days == 1 ? "" : "s")"
     }
 
-    /// `in-progress` → `In progress`.
+    /// A code or field name as words: `in-progress` → `In progress`, `police.incident` →
+    /// `Police incident`, `occurrenceRef` → `Occurrence ref`.
     static func label(_ code: String) -> String {
-        let words = code.replacingOccurrences(of: "-", with: " ")
+        var words = ""
+        var previous: Character?
+        for character in code {
+            if character == "-" || character == "_" || character == "." {
+                words.append(" ")
+            } else if character.isUppercase, let last = previous, last.isLowercase {
+                words.append(" ")
+                words.append(contentsOf: character.lowercased())
+            } else {
+                words.append(character)
+            }
+            previous = character
+        }
         return words.prefix(1).uppercased() + words.dropFirst()
     }
 

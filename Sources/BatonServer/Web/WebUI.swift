@@ -38,7 +38,9 @@ struct WebUI: Sendable {
         let work: Set<StaffRole> = [.lead, .mashManager]
         router.get("/ui/inbox") { request, _ in await page(request, roles: work) { principal, _ in try await inbox(request, principal) } }
         router.get("/ui/items/:itemId") { request, context in
-            await page(request, roles: work) { principal, _ in try await item(context.parameters.get("itemId") ?? "", principal) }
+            await page(request, roles: work) { principal, _ in
+                try await item(context.parameters.get("itemId") ?? "", principal, done: request.uri.queryParameters["done"].map(String.init))
+            }
         }
         router.post("/ui/items/:itemId/:action") { request, context in
             await page(request, roles: work) { principal, form in
@@ -213,14 +215,7 @@ struct WebUI: Sendable {
         }
         var cursor: InboxCursor?
         if let text = parameters["cursor"].map(String.init) { cursor = InboxCursor(token: text) }
-        let limit = 50
-        let query = InboxQuery(agency: principal.user.agency, selection: selection, after: cursor, limit: limit + 1)
-        var items = try await hub.store.read { try $0.inbox(query) }
-        var next: String?
-        if items.count > limit {
-            items.removeLast()
-            next = items.last.map { InboxCursor($0).token }
-        }
+        let (items, next) = try await ItemRoutes(hub: hub).page(of: principal.user.agency, selection, after: cursor, limit: 50)
         let now = hub.clock.now()
         var overdue = 0
         let rows: [[String: Any]] = items.map { item in

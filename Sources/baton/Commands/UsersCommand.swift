@@ -18,7 +18,7 @@ struct UsersCommand: AsyncParsableCommand {
             Passwords are kept as bcrypt hashes. Every change is written to the hub's audit log. Safe to run while the hub runs.
 
             Examples:
-              echo 'a long passphrase here' | baton users add dsl.ashgrove --name "Priya Nair" --agency ashgrove-primary --role lead --password-stdin
+              echo 'a long passphrase here' | baton users add dsl.ashgrove --name "Priya Nair" --agency school-ashgrove-primary --role lead --password-stdin
               baton users reset dsl.ashgrove            (prints a new random password; unlocks; ends sessions)
               baton users disable dsl.ashgrove          (ends sessions at once)
             """,
