@@ -42,10 +42,10 @@ final class TestBrowser: @unchecked Sendable {
     }
 
     @discardableResult
-    func post(_ path: String, _ fields: [String: String], csrf override: String? = nil) async throws -> TestResponse {
-        var fields = fields
-        fields["csrf"] = override ?? csrf ?? ""
-        let body = fields.map { "\($0.key)=\($0.value.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")" }.joined(separator: "&")
+    func post(_ path: String, _ fields: [String: String], also: [(String, String)] = [], csrf override: String? = nil) async throws -> TestResponse {
+        var fields = fields.map { ($0.key, $0.value) } + also
+        fields.append(("csrf", override ?? csrf ?? ""))
+        let body = fields.map { "\($0.0)=\($0.1.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")" }.joined(separator: "&")
         var headers = cookieHeader
         headers[.contentType] = "application/x-www-form-urlencoded"
         let response = try await client.execute(uri: path, method: .post, headers: headers, body: ByteBuffer(string: body))
@@ -138,6 +138,54 @@ struct WebUITests {
             let status = try await client.readJSON("/v1/messages/\(messageId)", as: "police-test", hub: testHub)
             let mine = status.objects("items").first { $0["itemId"]?.stringValue == itemId }
             #expect(mine?.at("outcome", "code")?.stringValue == "no-further-action")
+        }
+    }
+
+    @Test("a strategy discussion in the UI: the school accepts its invitation naming who attends; the MASH records the discussion with an action, which reaches the school")
+    func strategyDiscussion() async throws {
+        let testHub = try TestHub()
+        try await testHub.run { hub, client in
+            try await Self.accounts(hub, [("sw.mash", "Jo Rowntree", "mash-test", "lead"), ("dsl.school", "Kim Hale", "school-test", "lead")])
+            let receipt = try await client.accepted(try StrategyDiscussionTests.request(testHub))
+            let items = receipt.objects("items")
+            let discussion = try #require(items.first { $0.string("purpose") == "strategy-discussion" }?.string("itemId"))
+            let invitation = try #require(items.first { $0.string("purpose") == "strategy-invitation" && $0.string("recipient") == "school-test" }?.string("itemId"))
+
+            let school = TestBrowser(client)
+            _ = try await school.signIn("dsl.school")
+            _ = try await school.get("/ui/items/\(invitation)")
+            #expect(school.lastText.contains("Accept the invitation"))
+            #expect(school.lastText.contains("Decline the invitation"))
+            #expect(try await school.post("/ui/items/\(invitation)/acknowledge", ["owner_name": "Kim Hale", "owner_role": "DSL"]).status == .seeOther)
+            #expect(try await Self.item(hub, invitation)?.state.status == .accepted)
+
+            let mash = TestBrowser(client)
+            _ = try await mash.signIn("sw.mash")
+            _ = try await mash.get("/ui/discussions")
+            #expect(mash.lastText.contains("/ui/items/\(discussion)"))
+            _ = try await mash.get("/ui/items/\(discussion)")
+            #expect(mash.lastText.contains("Record the strategy discussion"))
+            // A record without attendees comes back asking for them.
+            let incomplete = try await mash.post("/ui/items/\(discussion)/record", [
+                "record_held": "2026-11-22T09:00", "record_format": "calls", "record_decision": "s47-enquiry", "record_rationale": "Disclosed injury.",
+            ])
+            #expect(incomplete.status == .unprocessableContent)
+            #expect(mash.lastText.contains("Select the agencies that took part"))
+            let recorded = try await mash.post("/ui/items/\(discussion)/record", [
+                "record_held": "2026-11-22T09:00", "record_format": "calls", "record_attendee": "school-test",
+                "record_attendee_name_school-test": "Kim Hale", "record_absence_mash-test": "", "record_absence_police-test": "On a warrant; briefed by phone.",
+                "record_absence_gp-test": "The GP had no cover; sent a written summary.", "record_decision": "s47-enquiry",
+                "record_rationale": "Reasonable cause to suspect significant harm.",
+                "action_1_description": "Share attendance records since September", "action_1_owner": "school-test", "action_1_due": "2026-11-27",
+            ], also: [("record_attendee", "mash-test"), ("record_attendee_name_mash-test", "Jo Rowntree")])
+            #expect(recorded.status == .seeOther, "\(mash.lastText.components(separatedBy: "error-summary__list")[safe: 1]?.prefix(600) ?? "")")
+            let decided = try #require(try await Self.item(hub, discussion))
+            #expect(decided.state.decision?.code == "s47-enquiry")
+            #expect(decided.state.decision?.by.user == "sw.mash")
+            let actions = try await hub.store.read { try $0.items(recipient: AgencyID(rawValue: "school-test")!, purpose: SystemPurpose.strategyAction, open: true, limit: 10) }
+            #expect(actions.count == 1)
+            _ = try await school.get("/ui/items/\(try #require(actions.first?.id.rawValue))")
+            #expect(school.lastText.contains("Share attendance records since September"))
         }
     }
 

@@ -204,8 +204,20 @@ extension WebUI {
             if item.purpose == SystemPurpose.strategyDiscussion {
                 forms["record"] = true
             } else {
-                forms["acknowledge"] = ["ownerName": principal.user.displayName, "ownerRole": WebText.label(principal.user.role.rawValue)]
-                if item.kind == .action { forms["reject"] = true }
+                let invitation = item.purpose == SystemPurpose.strategyInvitation
+                forms["acknowledge"] = [
+                    "ownerName": principal.user.displayName, "ownerRole": WebText.label(principal.user.role.rawValue),
+                    "title": invitation ? "Accept the invitation" : "Acknowledge",
+                    "hint": invitation ? "Name who will take part for your agency." : "Say who in your agency owns this work.",
+                    "nameLabel": invitation ? "Who will attend" : "Owner's name", "button": invitation ? "Accept" : "Acknowledge",
+                ]
+                if item.kind == .action {
+                    forms["reject"] = [
+                        "title": invitation ? "Decline the invitation" : "Reject",
+                        "hint": invitation ? "Say why your agency cannot take part." : "The MASH will route it elsewhere. Say why it is not for your agency.",
+                        "button": invitation ? "Decline" : "Reject",
+                    ]
+                }
             }
         }
         if item.kind == .action, status == .accepted || status == .inProgress {
@@ -247,7 +259,8 @@ extension WebUI {
         "/outcome/code": "outcome_code", "/outcome/rationale": "outcome_rationale", "/outcome/transferTo": "outcome_transfer",
         "/outcome/transferPurpose": "outcome_transfer",
         "/record/heldAt": "record_held", "/record/format": "record_format", "/record/attendees": "record_attendees",
-        "/record/decision": "record_decision", "/record/rationale": "record_rationale",
+        "/record/decision": "record_decision", "/record/rationale": "record_rationale", "/record/absences": "record_attendees",
+        "/record": "record_attendees",
     ]
 
     static let firstField: [String: String] = [
@@ -311,6 +324,12 @@ extension WebUI {
             record["attendees"] = .array(form.all("record_attendee").map { agency in
                 ["agency": .string(agency), "name": .string(form["record_attendee_name_\(agency)"] ?? agencyName(agency))]
             })
+            var absences: [JSONValue] = []
+            for (name, values) in form.fields.sorted(by: { $0.key < $1.key }) where name.hasPrefix("record_absence_") {
+                guard let reason = values.first?.trimmingCharacters(in: .whitespacesAndNewlines), !reason.isEmpty else { continue }
+                absences.append(["agency": .string(String(name.dropFirst("record_absence_".count))), "reason": .string(reason)])
+            }
+            record["absences"] = .array(absences)
             var actions: [JSONValue] = []
             for n in 1...3 {
                 guard let description = form["action_\(n)_description"] else { continue }

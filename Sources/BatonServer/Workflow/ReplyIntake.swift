@@ -144,7 +144,7 @@ struct ReplyIntake: Sendable {
         case .strategyDiscussionRecord(let record):
             let item = try recipientItem(message, caller: caller, in: transaction)
             let changed = try StrategyDiscussions(workflow: workflow, router: router).record(
-                record, message: message, sequence: sequence, discussion: item, at: now, in: transaction)
+                record, message: message, sequence: sequence, discussion: item, actor: actor, at: now, in: transaction)
             return Result(about: changed, changed: [changed])
 
         case .referral, .notification, .informationRequest, .informationResponse, .strategyDiscussionRequest:

@@ -154,9 +154,11 @@ struct StrategyDiscussions: Sendable {
 
     // MARK: - The record
 
-    /// Applies the convenor's record to its discussion.
+    /// Applies the convenor's record to its discussion, as `actor` (the agency that signed it, or
+    /// the person who recorded it in the web UI).
     func record(
-        _ record: StrategyDiscussionRecord, message: Message, sequence: Int64, discussion: Item, at now: Date, in transaction: any StoreTransaction
+        _ record: StrategyDiscussionRecord, message: Message, sequence: Int64, discussion: Item, actor: Actor, at now: Date,
+        in transaction: any StoreTransaction
     ) throws -> Item {
         guard discussion.purpose == SystemPurpose.strategyDiscussion else {
             throw Problem(.invalidMessage, "A strategy-discussion-record is about a strategy-discussion item; this item is a \(discussion.purpose).",
@@ -196,7 +198,6 @@ struct StrategyDiscussions: Sendable {
             throw Problem(.invalidMessage, "The record cannot be accepted as it stands; see 'errors'.", errors: problems)
         }
 
-        let actor = Actor.agency(message.from.agency, name: message.from.person?.name, role: message.from.person?.role, messageId: message.messageId)
         var current = discussion
         if [.requested, .received].contains(current.state.status) {
             let owner = Owner(name: message.from.person?.name ?? "\(message.from.agency) (convenor)", role: message.from.person?.role)
