@@ -35,6 +35,7 @@ public struct LoopHealthQuery: Sendable, Hashable {
 public struct LoopHealthFigures: Sendable {
     /// System purposes that are not loop items (every ``SystemPurpose`` except `triage`).
     public static let hubPurposes: [String] = SystemPurpose.all.subtracting([SystemPurpose.triage]).sorted()
+    static let hubPurposeSet = Set(hubPurposes)
 
     public struct Funnel: Sendable, Hashable {
         public var received: Int
@@ -180,12 +181,16 @@ public struct LoopHealthFigures: Sendable {
     /// recorded anywhere the hub keeps in columns or records, so it is not counted.
     public struct Demographics: Sendable, Hashable {
         public var subjectMentions: Int
-        public var children: Int
+        /// Distinct children, for periods of up to ``distinctDays`` days (nil for longer ones).
+        public var children: Int?
         public var sexNotKnown: Int
         public var dateOfBirthMissing: Int
         public var nhsNumberMissing: Int
 
-        public init(subjectMentions: Int, children: Int, sexNotKnown: Int, dateOfBirthMissing: Int, nhsNumberMissing: Int) {
+        /// The longest period (days) for which distinct children are counted.
+        public static let distinctDays: Int64 = 92
+
+        public init(subjectMentions: Int, children: Int?, sexNotKnown: Int, dateOfBirthMissing: Int, nhsNumberMissing: Int) {
             self.subjectMentions = subjectMentions
             self.children = children
             self.sexNotKnown = sexNotKnown

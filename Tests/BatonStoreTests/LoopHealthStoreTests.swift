@@ -99,6 +99,78 @@ struct LoopHealthStoreTests {
         try await store.close()
     }
 
+    @Test("the counters kept as items change (acknowledged, decided, outcome, feedback delivered, entered in error, a decision replaced) equal those of the final states written at once")
+    func countersFollowChanges() async throws {
+        let changing = try SQLiteStore(path: try temporaryDatabase())
+        let direct = try SQLiteStore(path: try temporaryDatabase())
+        let day = Self.day, hour = Self.hour
+        var finals: [Item] = []
+        var steps: [[Item]] = []
+        // Each item as first stored, then each later state.
+        for index in 0..<12 {
+            let created = Double(index) * 2 * day + hour
+            var item = Self.item(index % 3 == 0 ? "school" : "police", index % 2 == 0 ? "mash" : "school", created: created)
+            var states = [item]
+            func next(_ change: (inout Item) -> Void) {
+                change(&item)
+                item.state.version += 1
+                states.append(item)
+            }
+            if index % 4 != 3 { next { $0.state.status = .accepted; $0.state.acknowledgedAt = $0.createdAt + Double(index + 1) * 3 * hour } }
+            if index % 3 != 2 { next { $0.state.decision = RecordedOutcome(code: "s17", rationale: "r", by: .hub, at: $0.createdAt + Double(index + 2) * 5 * hour) } }
+            if index % 2 == 0 {
+                next {
+                    $0.state.status = .completed
+                    $0.state.outcome = RecordedOutcome(code: "nfa", rationale: "r", by: .hub, at: $0.createdAt + Double(index + 1) * day)
+                }
+            }
+            if index == 5 { next { $0.state.status = .enteredInError } }
+            steps.append(states)
+            finals.append(item)
+            if index % 2 == 0 && index % 4 == 0 {
+                // The referrer told: feedback stored pending, then delivered.
+                var feedback = Self.item("police", "police", created: created + 3 * day, purpose: SystemPurpose.outcomeFeedback, kind: .notice, related: item.id)
+                let pending = feedback
+                feedback.state.status = .completed
+                feedback.state.version += 1
+                steps.append([pending, feedback])
+                finals.append(feedback)
+            }
+        }
+        for states in steps {
+            try await changing.write { transaction in
+                for (position, state) in states.enumerated() {
+                    let history = ItemHistoryEntry(itemID: state.id, version: state.state.version, at: state.createdAt, event: "e", status: state.state.status, actor: .hub)
+                    try transaction.apply(position == 0 ? .insertItem(state, subjects: [], history: history) : .updateItem(state, history: history))
+                }
+            }
+        }
+        try await Self.insert(finals, into: direct)
+        @Sendable func decision(_ basis: String, _ shown: [Bool]) -> String {
+            let sections = shown.map { #"{"label":"s","shown":\#($0),"rule":"r","reason":"x"}"# }.joined(separator: ",")
+            return #"{"policyVersion":"v1","recipient":"mash","purpose":"p","sections":[\#(sections)],"consent":{"status":"given","basis":"\#(basis)"}}"#
+        }
+        let item = ItemID(UUID())
+        try await changing.write { transaction in
+            try transaction.apply(.disclosure(item: item, policyVersion: "v1", at: Self.t0 + day, record: decision("consent", [true, true])))
+            try transaction.apply(.disclosure(item: item, policyVersion: "v2", at: Self.t0 + 2 * day, record: decision("safeguarding", [true, false])))
+        }
+        try await direct.write { transaction in
+            try transaction.apply(.disclosure(item: item, policyVersion: "v2", at: Self.t0 + 2 * day, record: decision("safeguarding", [true, false])))
+        }
+        let a = try await changing.read { try $0.loopHealth(Self.query) }
+        let b = try await direct.read { try $0.loopHealth(Self.query) }
+        #expect(a.funnel == b.funnel)
+        #expect(a.funnel.received == 11 && a.funnel.referrerTold == 3, "\(a.funnel)")
+        #expect(a.timeToAcknowledge == b.timeToAcknowledge)
+        #expect(a.timeToOutcome == b.timeToOutcome)
+        #expect(Set(a.pairs) == Set(b.pairs))
+        #expect(a.sharing == b.sharing)
+        #expect(a.sharing == [LoopHealthFigures.SharingRow(basis: "safeguarding", decisions: 1, sectionsShown: 1, sectionsWithheld: 1)])
+        try await changing.close()
+        try await direct.close()
+    }
+
     static func record(sex: String? = nil, dob: String? = nil, nhs: String? = nil) -> String {
         var fields = [#""given":["amy"]"#, #""surname":["smith"]"#, #""localIDs":[]"#, #""online":[]"#]
         if let sex { fields.append(#""sex":"\#(sex)""#) }

@@ -75,7 +75,7 @@ struct LoopHealthPage {
             return (
                 ["measure", "count", "percent of subject mentions"],
                 [["subject mentions", String(d.subjectMentions), percent(d.subjectMentions, of: d.subjectMentions)],
-                 ["children (distinct)", String(d.children), ""],
+                 ["children (distinct)", d.children.map(String.init) ?? "not counted for periods over \(LoopHealthFigures.Demographics.distinctDays) days", ""],
                  ["sex not known", String(d.sexNotKnown), percent(d.sexNotKnown, of: d.subjectMentions)],
                  ["date of birth missing", String(d.dateOfBirthMissing), percent(d.dateOfBirthMissing, of: d.subjectMentions)],
                  ["NHS number missing", String(d.nhsNumberMissing), percent(d.nhsNumberMissing, of: d.subjectMentions)]]
@@ -169,7 +169,7 @@ struct LoopHealthPage {
             ["label": label, "count": Self.number(count), "percent": percent(count, of: d.subjectMentions)]
         }
         context["subjectMentions"] = Self.number(d.subjectMentions)
-        context["children"] = Self.number(d.children)
+        context["children"] = d.children.map(Self.number) ?? "(not counted for periods over \(LoopHealthFigures.Demographics.distinctDays) days)"
 
         context["sharing"] = f.sharing.map { row -> [String: Any] in
             [

@@ -3,22 +3,17 @@ import BatonCore
 import Foundation
 import GRDB
 
-/// The auditor's loop-health figures (LoopHealth.swift). Every figure is an aggregate over an
-/// index (migrations "6-web" and "7-loop-health"); no JSON body is parsed. The statements are
-/// portable SQL (no SQLite-only functions), so the PostgreSQL store can run them as they are.
+/// The auditor's loop-health figures (LoopHealth.swift), read from the counters the writes keep
+/// (SQLiteLoopCounters.swift) over the period's whole UTC days, so the cost grows with the days
+/// in the period and the pairs of agencies, not with the items, messages and decisions in it.
 ///
-/// Indexes used (EXPLAIN QUERY PLAN):
-/// - funnel, distributions and per-pair period counts: one range scan of `item_loop`
-///   (`created_at`), covering; grouped by sender and recipient.
-/// - referrer told: `item_outcome` (partial, outcome reached; covering, with the id) and, per
-///   item, a probe of `item_feedback` (partial: completed outcome feedback, by `related_item`).
+/// - funnel, distributions, per-pair counts and referrer told: `loop_daily` (primary key range on day);
 /// - overdue and "who does not answer whom": a range scan of `item_overdue` (`is_open = 1`,
-///   `due_at <= now`), covering.
-/// - re-referrals: `message_kind_received` (referrals in the period), then per referral
-///   `mention_subject` (its subjects), `mention_subject_person` (their earlier subject mentions)
-///   and the message's primary key (CROSS JOIN keeps that order in SQLite; an inner join elsewhere).
-/// - demographics: `message_received` (messages in the period), then `mention_subject`, covering.
-/// - sharing: a range scan of `disclosure_period`, covering.
+///   `due_at <= now`), covering (what is overdue now cannot be counted ahead);
+/// - re-referrals: `referral_day`, covering;
+/// - demographics: `mention_subject_day`, covering (distinct children only for periods of up to
+///   92 days: a distinct count cannot be added up from days);
+/// - sharing: `sharing_daily`;
 /// - audit: `audit_head_checkpoint`, and the Merkle tree's nodes for the checkpoint's root.
 extension SQLiteTransaction {
     func loopHealth(_ query: LoopHealthQuery) throws -> LoopHealthFigures {
@@ -26,55 +21,42 @@ extension SQLiteTransaction {
         let to = query.to.storeMilliseconds
         let now = query.now.storeMilliseconds
 
-        // Loop items created in the period: the funnel, both distributions and the pairs, in one
-        // pass. Durations are bucketed by cumulative counts ("acknowledged within 1 hour", …).
-        let hubPurposes = LoopHealthFigures.hubPurposes
-        let hubPlaceholders = Array(repeating: "?", count: hubPurposes.count).joined(separator: ", ")
-        let loopItems = "kind = 'action' AND purpose NOT IN (\(hubPlaceholders)) AND status <> 'entered-in-error'"
-        let bounds = LoopHealthFigures.distributionBounds.compactMap(\.upper).map { Int64($0 * 1000) }
-        let within = { (column: String) in
-            bounds.map { "COUNT(CASE WHEN \(column) < created_at + \($0) THEN 1 END)" }.joined(separator: ", ")
-        }
+        // Loop items created in the period, by sender and recipient: the funnel, both
+        // distributions, told, and the pairs.
+        let fromDay = Self.day(from), toDay = Self.day(to + Self.dayMilliseconds - 1)
+        let columns = Self.loopCountColumns
         let periodSQL = """
-            SELECT sender, recipient, COUNT(*), COUNT(acknowledged_at), COUNT(decided_at), COUNT(outcome_at),
-                   \(within("acknowledged_at")), \(within("outcome_at"))
-            FROM item
-            WHERE created_at >= ? AND created_at < ? AND \(loopItems)
+            SELECT sender, recipient, \(columns.map { "SUM(\($0))" }.joined(separator: ", "))
+            FROM loop_daily WHERE day >= ? AND day < ?
             GROUP BY sender, recipient
             """
-        var received = 0, acknowledged = 0, decided = 0, outcome = 0
-        var acknowledgedWithin = Array(repeating: 0, count: bounds.count)
-        var outcomeWithin = Array(repeating: 0, count: bounds.count)
+        var received = 0, acknowledged = 0, decided = 0, outcome = 0, referrerTold = 0
+        var acknowledgedBands = Array(repeating: 0, count: Self.bands)
+        var outcomeBands = Array(repeating: 0, count: Self.bands)
         struct PairKey: Hashable {
             var sender: String
             var recipient: String
         }
         var pairs: [PairKey: LoopHealthFigures.PairRow] = [:]
-        let periodArguments = StatementArguments([from as any DatabaseValueConvertible, to] + hubPurposes.map { $0 as any DatabaseValueConvertible })
-        for row in try Row.fetchAll(db.cachedStatement(sql: periodSQL), arguments: periodArguments) {
-            let key = PairKey(sender: (row[0] as String?) ?? "", recipient: row[1])
-            let count: Int = row[2]
-            let acknowledgedCount: Int = row[3]
-            received += count
-            acknowledged += acknowledgedCount
-            decided += row[4] as Int
-            outcome += row[5] as Int
-            for index in bounds.indices {
-                acknowledgedWithin[index] += row[6 + index] as Int
-                outcomeWithin[index] += row[6 + bounds.count + index] as Int
+        for row in try Row.fetchAll(db.cachedStatement(sql: periodSQL), arguments: [fromDay, toDay]) {
+            let counts = (0..<columns.count).map { (row[2 + $0] as Int?) ?? 0 }
+            guard counts[0] != 0 else { continue }
+            let key = PairKey(sender: row[0], recipient: row[1])
+            received += counts[0]
+            acknowledged += counts[1]
+            decided += counts[2]
+            outcome += counts[3]
+            referrerTold += counts[4]
+            for band in 0..<Self.bands {
+                acknowledgedBands[band] += counts[5 + band]
+                outcomeBands[band] += counts[5 + Self.bands + band]
             }
             pairs[key] = LoopHealthFigures.PairRow(
-                sender: key.sender, recipient: key.recipient, overdue: 0, inPeriod: count, unacknowledged: count - acknowledgedCount)
+                sender: key.sender, recipient: key.recipient, overdue: 0, inPeriod: counts[0], unacknowledged: counts[0] - counts[1])
         }
-
-        // Referrer told: loop items of the period with an outcome whose feedback was completed.
-        let toldSQL = """
-            SELECT COUNT(*) FROM item i
-            WHERE i.outcome_at IS NOT NULL AND i.created_at >= ? AND i.created_at < ? AND i.kind = 'action'
-              AND i.purpose NOT IN (\(hubPlaceholders)) AND i.status <> 'entered-in-error'
-              AND EXISTS (SELECT 1 FROM item f WHERE f.related_item = i.id AND f.purpose = 'outcome-feedback' AND f.status = 'completed')
-            """
-        let referrerTold = try Int.fetchOne(db.cachedStatement(sql: toldSQL), arguments: periodArguments) ?? 0
+        func within(_ bands: [Int]) -> [Int] { (0..<Self.bandLimits.count).map { bands[0...$0].reduce(0, +) } }
+        let acknowledgedWithin = within(acknowledgedBands)
+        let outcomeWithin = within(outcomeBands)
 
         // Open overdue items now (any period, any kind), by recipient, sender and band.
         let bandCases = LoopHealthFigures.OverdueBand.allCases
@@ -107,9 +89,9 @@ extension SQLiteTransaction {
             pairs: pairs.values.sorted { ($0.overdue, $0.unacknowledged, $1.sender, $1.recipient) > ($1.overdue, $1.unacknowledged, $0.sender, $0.recipient) },
             timeToAcknowledge: Self.distribution(within: acknowledgedWithin, total: acknowledged),
             timeToOutcome: Self.distribution(within: outcomeWithin, total: outcome),
-            reReferrals: try reReferrals(query),
-            demographics: try demographics(query),
-            sharing: try sharing(from: from, to: to),
+            reReferrals: try reReferrals(fromDay: fromDay, toDay: toDay),
+            demographics: try demographics(fromDay: fromDay, toDay: toDay),
+            sharing: try sharing(fromDay: fromDay, toDay: toDay),
             audit: try auditState())
     }
 
@@ -127,56 +109,40 @@ extension SQLiteTransaction {
         return LoopHealthFigures.Distribution(buckets: buckets)
     }
 
-    /// Referral messages received in the period; a re-referral when a subject child was the
-    /// subject of an earlier referral received in the 365 days before it. The latest earlier
-    /// referral of any subject comes from SQL; the window is compared here (received_at is text).
-    func reReferrals(_ query: LoopHealthQuery) throws -> LoopHealthFigures.ReReferrals {
-        let sql = """
-            SELECT r.received_at,
-                   (SELECT MAX(pm.received_at) FROM mention s
-                      CROSS JOIN mention p ON p.person_id = s.person_id AND p.role = 'subject' AND p.message_sequence < s.message_sequence
-                      CROSS JOIN message pm ON pm.sequence = p.message_sequence
-                    WHERE s.message_sequence = r.sequence AND s.role = 'subject' AND pm.kind = 'referral')
-            FROM message r
-            WHERE r.kind = 'referral' AND r.received_at >= ? AND r.received_at < ?
-            """
-        var referrals = 0
-        var again = 0
-        let rows = try Row.fetchCursor(
-            db.cachedStatement(sql: sql), arguments: [RFC3339.format(query.from), RFC3339.format(query.to)])
-        while let row = try rows.next() {
-            referrals += 1
-            guard let previousText = row[1] as String?, let previous = RFC3339.parse(previousText),
-                let receivedAt = RFC3339.parse(row[0] as String)
-            else { continue }
-            if receivedAt.timeIntervalSince(previous) <= 365 * 86_400 { again += 1 }
-        }
-        return LoopHealthFigures.ReReferrals(referrals: referrals, reReferrals: again)
+    /// Referral messages received in the period, and those that were re-referrals when stored.
+    func reReferrals(fromDay: Int64, toDay: Int64) throws -> LoopHealthFigures.ReReferrals {
+        let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*), COALESCE(SUM(again), 0) FROM referral WHERE day >= ? AND day < ?"),
+            arguments: [fromDay, toDay])
+        return LoopHealthFigures.ReReferrals(referrals: row?[0] ?? 0, reReferrals: row?[1] ?? 0)
     }
 
     /// Subject mentions of messages received in the period, and what their records lack.
-    func demographics(_ query: LoopHealthQuery) throws -> LoopHealthFigures.Demographics {
-        let sql = """
-            SELECT COUNT(*), COUNT(DISTINCT s.person_id), COALESCE(SUM(s.no_sex), 0), COALESCE(SUM(s.no_dob), 0),
-                   COALESCE(SUM(s.no_nhs), 0)
-            FROM message m CROSS JOIN mention s ON s.message_sequence = m.sequence AND s.role = 'subject'
-            WHERE m.received_at >= ? AND m.received_at < ?
-            """
-        let row = try Row.fetchOne(db.cachedStatement(sql: sql), arguments: [RFC3339.format(query.from), RFC3339.format(query.to)])
+    func demographics(fromDay: Int64, toDay: Int64) throws -> LoopHealthFigures.Demographics {
+        let row = try Row.fetchOne(db.cachedStatement(sql: """
+            SELECT COUNT(*), COALESCE(SUM(no_sex), 0), COALESCE(SUM(no_dob), 0), COALESCE(SUM(no_nhs), 0)
+            FROM mention WHERE role = 'subject' AND day >= ? AND day < ?
+            """), arguments: [fromDay, toDay])
+        var children: Int?
+        if toDay - fromDay <= LoopHealthFigures.Demographics.distinctDays {
+            children = try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(DISTINCT person_id) FROM mention WHERE role = 'subject' AND day >= ? AND day < ?"),
+                arguments: [fromDay, toDay])
+        }
         return LoopHealthFigures.Demographics(
-            subjectMentions: row?[0] ?? 0, children: row?[1] ?? 0, sexNotKnown: row?[2] ?? 0, dateOfBirthMissing: row?[3] ?? 0,
-            nhsNumberMissing: row?[4] ?? 0)
+            subjectMentions: row?[0] ?? 0, children: children, sexNotKnown: row?[1] ?? 0, dateOfBirthMissing: row?[2] ?? 0,
+            nhsNumberMissing: row?[3] ?? 0)
     }
 
     /// Need-to-know decisions made in the period, by lawful basis (none recorded first).
-    func sharing(from: Int64, to: Int64) throws -> [LoopHealthFigures.SharingRow] {
+    func sharing(fromDay: Int64, toDay: Int64) throws -> [LoopHealthFigures.SharingRow] {
         let sql = """
-            SELECT lawful_basis, COUNT(*), COALESCE(SUM(sections_shown), 0), COALESCE(SUM(sections_withheld), 0)
-            FROM disclosure_decision WHERE decided_at >= ? AND decided_at < ?
-            GROUP BY lawful_basis
+            SELECT basis, SUM(decisions), SUM(shown), SUM(withheld) FROM sharing_daily WHERE day >= ? AND day < ?
+            GROUP BY basis
             """
-        return try Row.fetchAll(db.cachedStatement(sql: sql), arguments: [from, to]).map { row in
-            LoopHealthFigures.SharingRow(basis: row[0], decisions: row[1], sectionsShown: row[2], sectionsWithheld: row[3])
+        return try Row.fetchAll(db.cachedStatement(sql: sql), arguments: [fromDay, toDay]).compactMap { row -> LoopHealthFigures.SharingRow? in
+            let basis: String = row[0]
+            let decisions: Int = row[1]
+            guard decisions != 0 else { return nil }
+            return LoopHealthFigures.SharingRow(basis: basis.isEmpty ? nil : basis, decisions: decisions, sectionsShown: row[2], sectionsWithheld: row[3])
         }.sorted { ($0.basis ?? "") < ($1.basis ?? "") }
     }
 

@@ -321,6 +321,82 @@ enum SQLiteSchema {
             try db.execute(sql: "UPDATE disclosure_decision SET \(SQLiteSchema.disclosureColumns(body: "body"))")
             try db.execute(sql: "CREATE INDEX disclosure_period ON disclosure_decision (decided_at, lawful_basis, sections_shown, sections_withheld)")
         }
+        migrator.registerMigration("8-loop-counters") { db in
+            // Loop health from counters kept by the writes (SQLiteLoopCounters.swift), so the page
+            // reads rows per day of the period rather than every item, message and decision in it.
+            let counts = SQLiteTransaction.loopCountColumns.map { "\($0) INTEGER NOT NULL DEFAULT 0" }.joined(separator: ", ")
+            try db.execute(sql: "CREATE TABLE loop_daily (day INTEGER NOT NULL, sender TEXT NOT NULL, recipient TEXT NOT NULL, \(counts), PRIMARY KEY (day, sender, recipient))")
+            try db.execute(sql: """
+                CREATE TABLE referral (
+                    message_sequence INTEGER PRIMARY KEY,
+                    day              INTEGER NOT NULL,
+                    received_at      INTEGER NOT NULL,
+                    again            INTEGER NOT NULL
+                )
+                """)
+            try db.execute(sql: "CREATE INDEX referral_day ON referral (day, again)")
+            try db.execute(sql: """
+                CREATE TABLE sharing_daily (
+                    day       INTEGER NOT NULL,
+                    basis     TEXT    NOT NULL,
+                    decisions INTEGER NOT NULL,
+                    shown     INTEGER NOT NULL,
+                    withheld  INTEGER NOT NULL,
+                    PRIMARY KEY (day, basis)
+                )
+                """)
+            try db.execute(sql: "ALTER TABLE mention ADD COLUMN day INTEGER")
+            try db.execute(sql: "CREATE INDEX mention_subject_day ON mention (role, day, no_sex, no_dob, no_nhs, person_id)")
+            // The period scans these served are now counters.
+            for index in ["item_loop", "item_outcome", "message_received", "message_kind_received", "mention_subject", "disclosure_period"] {
+                try db.execute(sql: "DROP INDEX IF EXISTS \(index)")
+            }
+
+            // What an existing database already holds. (JSON dates: julianday is SQLite's.)
+            let day = "created_at / \(SQLiteTransaction.dayMilliseconds)"
+            let hub = LoopHealthFigures.hubPurposes.map { "'\($0)'" }.joined(separator: ", ")
+            func bands(_ column: String) -> [String] {
+                let limits = SQLiteTransaction.bandLimits
+                return (0..<SQLiteTransaction.bands).map { index in
+                    let duration = "\(column) - created_at"
+                    var conditions = ["\(column) IS NOT NULL"]
+                    if index > 0 { conditions.append("\(duration) >= \(limits[index - 1])") }
+                    if index < limits.count { conditions.append("\(duration) < \(limits[index])") }
+                    return "SUM(CASE WHEN \(conditions.joined(separator: " AND ")) THEN 1 ELSE 0 END)"
+                }
+            }
+            let told = """
+                SUM(CASE WHEN EXISTS (SELECT 1 FROM item f WHERE f.related_item = item.id AND f.purpose = 'outcome-feedback' AND f.status = 'completed')
+                    THEN 1 ELSE 0 END)
+                """
+            try db.execute(sql: """
+                INSERT INTO loop_daily (day, sender, recipient, \(SQLiteTransaction.loopCountColumns.joined(separator: ", ")))
+                SELECT \(day), COALESCE(sender, ''), recipient, COUNT(*), COUNT(acknowledged_at), COUNT(decided_at), COUNT(outcome_at), \(told),
+                       \((bands("acknowledged_at") + bands("outcome_at")).joined(separator: ", "))
+                FROM item WHERE kind = 'action' AND purpose NOT IN (\(hub)) AND status <> 'entered-in-error'
+                GROUP BY \(day), COALESCE(sender, ''), recipient
+                """)
+            let milliseconds = "CAST(ROUND((julianday(received_at) - 2440587.5) * 86400000) AS INTEGER)"
+            try db.execute(sql: """
+                UPDATE mention SET day = (SELECT \(milliseconds) / \(SQLiteTransaction.dayMilliseconds) FROM message WHERE message.sequence = mention.message_sequence)
+                """)
+            try db.execute(sql: """
+                INSERT INTO referral (message_sequence, day, received_at, again)
+                SELECT sequence, \(milliseconds) / \(SQLiteTransaction.dayMilliseconds), \(milliseconds), 0 FROM message WHERE kind = 'referral'
+                """)
+            try db.execute(sql: """
+                UPDATE referral SET again = 1 WHERE EXISTS (
+                    SELECT 1 FROM mention s JOIN mention p ON p.person_id = s.person_id AND p.role = 'subject' AND p.message_sequence < s.message_sequence
+                    JOIN referral earlier ON earlier.message_sequence = p.message_sequence
+                    WHERE s.message_sequence = referral.message_sequence AND s.role = 'subject'
+                      AND referral.received_at - earlier.received_at <= \(365 * SQLiteTransaction.dayMilliseconds))
+                """)
+            try db.execute(sql: """
+                INSERT INTO sharing_daily (day, basis, decisions, shown, withheld)
+                SELECT decided_at / \(SQLiteTransaction.dayMilliseconds), COALESCE(lawful_basis, ''), COUNT(*), SUM(sections_shown), SUM(sections_withheld)
+                FROM disclosure_decision GROUP BY decided_at / \(SQLiteTransaction.dayMilliseconds), COALESCE(lawful_basis, '')
+                """)
+        }
         return migrator
     }
 

@@ -111,7 +111,8 @@ public final class SQLiteStore: HubStore {
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
         let journal = signer == nil ? nil : AuditJournal()
-        let transaction = SQLiteTransaction(db: db, journal: journal)
+        let context = IntakeContext()
+        let transaction = SQLiteTransaction(db: db, journal: journal, intake: context)
         var results: [Result<IntakeResult, any Error>] = []
         var logged = false
         results.reserveCapacity(jobs.count)
@@ -135,6 +136,9 @@ public final class SQLiteStore: HubStore {
                 try db.inSavepoint {
                     journal?.changes.removeAll()
                     journal?.persons.removeAll()
+                    context.sequence = sequence
+                    context.kind = message.kind
+                    context.receivedAt = message.receivedAt
                     let decided = try job.decide(message, sequence, transaction)
                     try insert.execute(arguments: [
                         sequence, message.sender.rawValue, message.messageId.rawValue, message.kind.rawValue,

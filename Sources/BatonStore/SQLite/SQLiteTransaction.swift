@@ -14,6 +14,8 @@ struct SQLiteTransaction: StoreTransaction {
     /// The audit tree's upper levels in memory; set only on read transactions, which see only
     /// committed nodes (see ``MerkleNodeCache``).
     var nodeCache: MerkleNodeCache? = nil
+    /// The message whose decider is running (intake only), for mentions' counters.
+    var intake: IntakeContext? = nil
 
     static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
@@ -395,6 +397,7 @@ struct SQLiteTransaction: StoreTransaction {
         journal?.record(write)
         switch write {
         case .insertItem(let item, let subjects, let history):
+            try countLoop(item, old: nil)
             try db.cachedStatement(sql: """
                 INSERT INTO item (id, message_sequence, recipient, purpose, kind, status, is_open, risk_rank, due_at, next_check_at,
                                   escalation_level, related_item, created_at, updated_at, version, body,
@@ -415,6 +418,7 @@ struct SQLiteTransaction: StoreTransaction {
             try insertHistory(history)
 
         case .updateItem(let item, let history):
+            try countLoop(item, old: try loopFields(of: item.id.rawValue))
             try db.cachedStatement(sql: """
                 UPDATE item SET status = ?, is_open = ?, due_at = ?, next_check_at = ?, escalation_level = ?, updated_at = ?,
                                 version = ?, body = ?, acknowledged_at = ?, decided_at = ?, outcome_at = ?,
@@ -452,13 +456,14 @@ struct SQLiteTransaction: StoreTransaction {
             ])
 
         case .linkMention(let link):
+            let day = try countMention(link)
             try db.cachedStatement(sql: """
-                INSERT INTO mention (message_sequence, ref, person_id, role, match, basis, probability, record, no_sex, no_dob, no_nhs)
+                INSERT INTO mention (message_sequence, ref, person_id, role, match, basis, probability, record, no_sex, no_dob, no_nhs, day)
                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, json_extract(?8, '$.sex') IS NULL, json_extract(?8, '$.dob') IS NULL,
-                        json_extract(?8, '$.nhs') IS NULL)
+                        json_extract(?8, '$.nhs') IS NULL, ?9)
                 """).execute(arguments: [
                     link.messageSequence, link.ref, link.person.rawValue, link.role, link.match.rawValue, link.basis, link.probability,
-                    link.record,
+                    link.record, day,
                 ])
 
         case .insertReview(let review):
@@ -509,6 +514,7 @@ struct SQLiteTransaction: StoreTransaction {
             ])
 
         case .disclosure(let item, let version, let at, let record):
+            try countSharing(of: item.rawValue, sign: -1)
             try db.cachedStatement(sql: """
                 INSERT OR REPLACE INTO disclosure_decision (item_id, policy_version, decided_at, body, lawful_basis, sections_shown,
                                                             sections_withheld)
@@ -516,6 +522,7 @@ struct SQLiteTransaction: StoreTransaction {
                         (SELECT COUNT(*) FROM json_each(?4, '$.sections') WHERE json_extract(value, '$.shown') = 1),
                         (SELECT COUNT(*) FROM json_each(?4, '$.sections') WHERE json_extract(value, '$.shown') = 0))
                 """).execute(arguments: [item.rawValue, version, at.storeMilliseconds, record])
+            try countSharing(of: item.rawValue, sign: 1)
 
         case .policyVersion(let version, let at, let files):
             try db.cachedStatement(sql: "INSERT OR IGNORE INTO policy_version (version, loaded_at, files) VALUES (?, ?, ?)").execute(arguments: [
