@@ -151,6 +151,19 @@ let package = Package(
             dependencies: ["BatonCore", "BatonAudit", "BatonStore", "BatonSigning", .product(name: "GRDB", package: "GRDB.swift")],
             path: "benchmarks/audit/Sources"
         ),
+        // The web UI benchmark (benchmarks/web): the lead's inbox and the auditor's loop-health page
+        // over 1,000,000 items, rendered by a real `baton serve` and fetched over loopback HTTP.
+        .executableTarget(
+            name: "baton-bench-web",
+            dependencies: [
+                "BatonCore", "BatonStore", "BatonSigning", "BatonIdentity",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "benchmarks/web/Sources"
+        ),
         .testTarget(name: "BatonCoreTests", dependencies: ["BatonCore", "BatonSynthetic"]),
         .testTarget(name: "BatonIdentityTests", dependencies: ["BatonIdentity", "BatonCore"]),
         .testTarget(name: "BatonPolicyTests", dependencies: ["BatonPolicy", "BatonCore"]),
