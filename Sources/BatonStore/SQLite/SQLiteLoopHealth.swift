@@ -8,8 +8,8 @@ import GRDB
 /// in the period and the pairs of agencies, not with the items, messages and decisions in it.
 ///
 /// - funnel, distributions, per-pair counts and referrer told: `loop_daily` (primary key range on day);
-/// - overdue and "who does not answer whom": a range scan of `item_overdue` (`is_open = 1`,
-///   `due_at <= now`), covering (what is overdue now cannot be counted ahead);
+/// - overdue and "who does not answer whom": a scan of `item_open_due` (partial: open items only),
+///   covering (what is overdue now cannot be counted ahead);
 /// - re-referrals: `referral_day`, covering;
 /// - demographics: `mention_subject_day`, covering (distinct children only for periods of up to
 ///   92 days: a distinct count cannot be added up from days);

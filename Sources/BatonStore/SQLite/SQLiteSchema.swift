@@ -346,11 +346,15 @@ enum SQLiteSchema {
                 )
                 """)
             try db.execute(sql: "ALTER TABLE mention ADD COLUMN day INTEGER")
-            try db.execute(sql: "CREATE INDEX mention_subject_day ON mention (role, day, no_sex, no_dob, no_nhs, person_id)")
-            // The period scans these served are now counters.
-            for index in ["item_loop", "item_outcome", "message_received", "message_kind_received", "mention_subject", "disclosure_period"] {
+            // Day first: an index led by `role` (or `is_open`, below) looks like an equality lookup to
+            // the planner, which then prefers it to the person's own index and scans every subject
+            // mention (or open item) where it should have read a handful.
+            try db.execute(sql: "CREATE INDEX mention_subject_day ON mention (day, role, no_sex, no_dob, no_nhs, person_id)")
+            // The period scans these served are now counters; "overdue now" reads only open items.
+            for index in ["item_loop", "item_outcome", "message_received", "message_kind_received", "mention_subject", "disclosure_period", "item_overdue"] {
                 try db.execute(sql: "DROP INDEX IF EXISTS \(index)")
             }
+            try db.execute(sql: "CREATE INDEX item_open_due ON item (recipient, sender, due_at, is_open) WHERE is_open = 1")
 
             // What an existing database already holds. (JSON dates: julianday is SQLite's.)
             let day = "created_at / \(SQLiteTransaction.dayMilliseconds)"
