@@ -8,6 +8,8 @@ import HummingbirdTesting
 import NIOCore
 import Testing
 
+@testable import BatonServer
+
 /// A browser's part in these tests: keeps the cookies the hub sets and reads the CSRF token
 /// from each page's forms. (The real browser tests, with Chromium, are in Tests/Browser.)
 final class TestBrowser: @unchecked Sendable {
@@ -186,6 +188,98 @@ struct WebUITests {
             #expect(actions.count == 1)
             _ = try await school.get("/ui/items/\(try #require(actions.first?.id.rawValue))")
             #expect(school.lastText.contains("Share attendance records since September"))
+        }
+    }
+
+    @Test("a child's page: the MASH sees every agency's entries and the counters; the school only its own entries and no counters; an agency with no item about the child, nothing")
+    func childPage() async throws {
+        let testHub = try TestHub()
+        try await testHub.run { hub, client in
+            try await Self.accounts(hub, [
+                ("sw.mash", "Jo Rowntree", "mash-test", "lead"), ("dsl.school", "Kim Hale", "school-test", "lead"), ("gp.lead", "Ann Petrie", "gp-test", "lead"),
+            ])
+            let notified = try await client.accepted(try testHub.notification())
+            let person = try #require(notified.objects("subjects").first?.string("person"))
+            #expect(notified.objects("items").contains { $0.string("recipient") == "school-test" })
+            _ = try await client.accepted(try testHub.signed(testHub.referral()))
+
+            let mash = TestBrowser(client)
+            _ = try await mash.signIn("sw.mash")
+            #expect(try await mash.get("/ui/children/\(person)").status == .ok)
+            #expect(mash.lastText.contains("id=\"counters\""))
+            #expect(mash.lastText.contains("Test Police"))
+            #expect(mash.lastText.contains("2016-04-09"))
+
+            let school = TestBrowser(client)
+            _ = try await school.signIn("dsl.school")
+            #expect(try await school.get("/ui/children/\(person)").status == .ok)
+            #expect(school.lastText.contains("Evie Ashworth"))
+            #expect(!school.lastText.contains("id=\"counters\""), "the counters across agencies are the MASH's")
+            #expect(!school.lastText.contains("2016-04-09"), "dates of birth other agencies recorded are the MASH's")
+            #expect(!school.lastText.contains("Decide response"), "the MASH's own items are not on the school's page")
+
+            let gp = TestBrowser(client)
+            _ = try await gp.signIn("gp.lead")
+            #expect(try await gp.get("/ui/children/\(person)").status == .notFound)
+            #expect(!gp.lastText.contains("Evie"))
+        }
+    }
+
+    @Test("a lead puts an item on hold awaiting another agency until a date, and resumes it")
+    func holdAndResume() async throws {
+        let testHub = try TestHub()
+        try await testHub.run { hub, client in
+            try await Self.accounts(hub, [("sw.mash", "Jo Rowntree", "mash-test", "lead")])
+            let receipt = try await client.accepted(try testHub.signed(testHub.referral()))
+            let itemId = try #require(receipt.objects("items").first { $0["recipient"]?.stringValue == "mash-test" }?["itemId"]?.stringValue)
+            let mash = TestBrowser(client)
+            _ = try await mash.signIn("sw.mash")
+            _ = try await mash.get("/ui/items/\(itemId)")
+            #expect(try await mash.post("/ui/items/\(itemId)/acknowledge", ["owner_name": "Jo Rowntree"]).status == .seeOther)
+            _ = try await mash.get("/ui/items/\(itemId)")
+            #expect(try await mash.post("/ui/items/\(itemId)/hold", ["hold_review": "2026-31-02"]).status == .unprocessableContent)
+            #expect(mash.lastText.contains("href=\"#hold_review\""))
+            #expect(try await mash.post("/ui/items/\(itemId)/hold", [
+                "hold_awaiting": "police-test", "hold_review": "2026-11-27", "hold_reason": "Waiting for the police's checks.",
+            ]).status == .seeOther)
+            let held = try #require(try await Self.item(hub, itemId))
+            #expect(held.state.status == .onHold)
+            #expect(held.state.hold?.awaiting == "police-test")
+            #expect(held.state.hold?.reviewAt == RFC3339.parse("2026-11-27T17:00:00Z"), "17:00 UK time (GMT in November)")
+            #expect(try await mash.post("/ui/items/\(itemId)/resume", ["resume_note": "Checks back."]).status == .seeOther)
+            #expect(try await Self.item(hub, itemId)?.state.status == .inProgress)
+        }
+    }
+
+    @Test("dates from the forms are UK time: GMT in winter, BST in summer, and impossible dates are refused")
+    func formDates() {
+        #expect(WebUI.endOfDay("2026-11-27") == "2026-11-27T17:00:00.000Z")
+        #expect(WebUI.endOfDay("2026-07-01") == "2026-07-01T16:00:00.000Z")
+        #expect(WebUI.instant("2026-03-29T09:30") == "2026-03-29T08:30:00.000Z", "the day the clocks go forward")
+        #expect(WebUI.instant("2026-10-25T00:30") == "2026-10-24T23:30:00.000Z")
+        #expect(WebUI.endOfDay("2026-02-30") == nil)
+        #expect(WebUI.instant("2026-12-05T25:00") == nil)
+        #expect(WebUI.instant("yesterday") == nil)
+    }
+
+    @Test("loop health for auditors and managers, with CSV; not for leads")
+    func loopHealthPage() async throws {
+        let testHub = try TestHub()
+        try await testHub.run { hub, client in
+            try await Self.accounts(hub, [("auditor", "Alex Fenwick", "mash-test", "auditor"), ("dsl.school", "Kim Hale", "school-test", "lead")])
+            _ = try await client.accepted(try testHub.signed(testHub.referral()))
+            let auditor = TestBrowser(client)
+            #expect(try await auditor.signIn("auditor").headers[.location] == "/ui/inbox")
+            #expect(try await auditor.get("/ui/inbox").status == .forbidden)
+            #expect(try await auditor.get("/ui/loop-health").status == .ok)
+            #expect(auditor.lastText.contains("data-figure=\"received\">1<"))
+            let csv = try await auditor.get("/ui/loop-health.csv?table=funnel")
+            #expect(csv.headers[.contentType] == "text/csv; charset=utf-8")
+            #expect(auditor.lastText.hasPrefix("stage,"), "\(auditor.lastText.prefix(80))")
+            #expect(try await auditor.get("/ui/loop-health.csv?table=nothing").status == .notFound)
+            let lead = TestBrowser(client)
+            _ = try await lead.signIn("dsl.school")
+            #expect(try await lead.get("/ui/loop-health").status == .forbidden)
         }
     }
 

@@ -695,6 +695,8 @@ def test_04_school_lead_opens_and_acknowledges_operation_encompass(hub, seeded, 
         browser.get(href)
         checks.equal(text_of(browser, "#child-name") if browser.find_elements(By.ID, "child-name") else h1_text(browser),
                      "Poppy Larkfield", "child page heading (the name as the agencies wrote it)")
+        checks.true(not browser.find_elements(By.ID, "counters"),
+                    "the counters across agencies are the MASH's, not shown to the school")
         check_page(browser, "child", "child-school-view")
         browser.get(hub.base + f"/ui/items/{item_id}")
 
@@ -806,6 +808,7 @@ def test_08_mash_worker_works_a_referral_to_an_outcome(hub, seeded, browser):
     checks.equal(text_of(browser, "#child-name"), "Tobias Wrenfield", "child page heading (MASH view)")
     chronology = browser.find_elements(By.CSS_SELECTOR, "#chronology tbody tr")
     checks.true(len(chronology) >= 2, f"the MASH sees both referrals in the child's chronology ({len(chronology)} rows)")
+    checks.true(browser.find_elements(By.CSS_SELECTOR, "#counters tbody tr"), "the MASH sees the counters of cumulative harm")
     check_page(browser, "child", "child-mash-view")
     browser.get(hub.base + f"/ui/items/{item_id}")
 

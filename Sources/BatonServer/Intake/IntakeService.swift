@@ -82,17 +82,7 @@ public struct IntakeService: Sendable {
                 "from.agency names another agency than the one that owns the signing key '\(verified.key.qualifiedKid)'.",
                 errors: [ValidationProblem(pointer: "/from/agency", problem: "must be \(verified.key.agency)")])
         }
-        let message: Message
-        switch MessageValidator.validate(payload) {
-        case .success(let valid): message = valid
-        case .failure(let rejection):
-            switch rejection.reason {
-            case .invalid:
-                throw Problem(.invalidMessage, "The message has \(rejection.problems.count) problem\(rejection.problems.count == 1 ? "" : "s"); see 'errors'.", errors: rejection.problems)
-            case .kindNotSupported:
-                throw Problem(.kindNotSupported, rejection.problems.first?.problem ?? "This kind is not accepted yet.", errors: rejection.problems)
-            }
-        }
+        let message = try Self.validated(payload)
 
         let incoming = IncomingMessage(
             sender: verified.key.agency, messageId: message.messageId, kind: message.kind, senderKid: verified.key.qualifiedKid,
@@ -150,12 +140,7 @@ public struct IntakeService: Sendable {
     public func act(_ payload: JSONValue, as actor: Actor, user: String) async throws -> StoredMessage {
         let now = clock.now()
         let rules = self.rules.current
-        let message: Message
-        switch MessageValidator.validate(payload) {
-        case .success(let valid): message = valid
-        case .failure(let rejection):
-            throw Problem(.invalidMessage, "The form has \(rejection.problems.count) problem\(rejection.problems.count == 1 ? "" : "s").", errors: rejection.problems)
-        }
+        let message = try Self.validated(payload)
         guard !message.isCaseMessage, let agency = actor.agency, message.from.agency == agency else {
             throw Problem(.badRequest, "Only replies about your agency's items can be made in the web UI.")
         }
@@ -177,6 +162,20 @@ public struct IntakeService: Sendable {
             return stored
         case .conflict:
             throw Problem(.messageIdConflict, "This form was already sent with other content; reload the page and try again.")
+        }
+    }
+
+    /// The payload as a message, or the problem that refuses it (with every field's problem).
+    static func validated(_ payload: JSONValue) throws(Problem) -> Message {
+        switch MessageValidator.validate(payload) {
+        case .success(let message): return message
+        case .failure(let rejection):
+            switch rejection.reason {
+            case .invalid:
+                throw Problem(.invalidMessage, "The message has \(rejection.problems.count) problem\(rejection.problems.count == 1 ? "" : "s"); see 'errors'.", errors: rejection.problems)
+            case .kindNotSupported:
+                throw Problem(.kindNotSupported, rejection.problems.first?.problem ?? "This kind is not accepted yet.", errors: rejection.problems)
+            }
         }
     }
 

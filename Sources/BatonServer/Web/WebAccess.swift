@@ -159,10 +159,8 @@ struct WebAccess: Sendable {
         (try? await NIOThreadPool.singleton.runIfActive { Bcrypt.verify(password, hash: hash) }) ?? false
     }
 
-    static let dummyHash = Bcrypt.hash("this is not anyone's password", cost: 10)
-
-    /// The hash `baton users` stores: bcrypt at `cost` (12 by default).
-    static func hash(_ password: String, cost: UInt8 = 12) -> String { Bcrypt.hash(password, cost: cost) }
+    /// At the cost `baton users` uses by default, so an unknown name takes as long as a known one.
+    static let dummyHash = Bcrypt.hash("this is not anyone's password", cost: 12)
 
     /// Passwords: at least 12 characters and not all one character (NCSC: length over complexity).
     static func passwordProblem(_ password: String) -> String? {

@@ -361,7 +361,8 @@ extension WebUI {
             }
             if fields.isEmpty { fields[first] = problem.detail }
             if problem.type == .notFound { throw WebFailure.notFound }
-            return try await item(text, principal, problems: FormProblems(action: action, summary: problem.detail, fields: fields, entered: entered))
+            let summary = problem.errors.isEmpty ? problem.detail : "The form has \(fields.count) problem\(fields.count == 1 ? "" : "s")."
+            return try await item(text, principal, problems: FormProblems(action: action, summary: summary, fields: fields, entered: entered))
         }
         return .redirect("/ui/items/\(id.rawValue)?done=\(action)")
     }
@@ -402,37 +403,25 @@ extension WebUI {
 
     /// A date from a date input (`2026-12-08`) as 17:00 UK time that day, RFC 3339.
     static func endOfDay(_ text: String) -> String? {
-        guard let date = WebDates.day(text) else { return nil }
-        return RFC3339.format(date.addingTimeInterval(17 * 3600))
+        WebDates.ukTime(text, hour: 17, minute: 0).map(RFC3339.format)
     }
 
     /// A `datetime-local` value (`2026-12-05T10:30`) in UK time, RFC 3339.
     static func instant(_ text: String) -> String? {
         let parts = text.split(separator: "T")
-        guard parts.count == 2, let day = WebDates.day(String(parts[0])) else { return nil }
+        guard parts.count == 2 else { return nil }
         let time = parts[1].split(separator: ":").compactMap { Int($0) }
-        guard time.count >= 2, (0..<24).contains(time[0]), (0..<60).contains(time[1]) else { return nil }
-        return RFC3339.format(day.addingTimeInterval(Double(time[0] * 3600 + time[1] * 60)))
+        guard time.count >= 2 else { return nil }
+        return WebDates.ukTime(String(parts[0]), hour: time[0], minute: time[1]).map(RFC3339.format)
     }
 }
 
 enum WebDates {
-    /// Midnight UK time at the start of `YYYY-MM-DD`.
-    static func day(_ text: String) -> Date? {
-        let parts = text.split(separator: "-").compactMap { Int($0) }
-        guard parts.count == 3, (1...12).contains(parts[1]), (1...31).contains(parts[2]), (1900...2200).contains(parts[0]) else { return nil }
+    /// `hour:minute` UK time (GMT or BST, whichever is in force then) on `YYYY-MM-DD`.
+    static func ukTime(_ text: String, hour: Int, minute: Int) -> Date? {
+        guard let day = CalendarDate(iso8601: text), (0..<24).contains(hour), (0..<60).contains(minute) else { return nil }
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(identifier: "Europe/London") ?? .gmt
-        let components = DateComponents(year: parts[0], month: parts[1], day: parts[2])
-        guard let date = calendar.date(from: components), calendar.component(.day, from: date) == parts[2] else { return nil }
-        return date
-    }
-
-    /// `YYYY-MM-DD` of `date` in UK time.
-    static func text(_ date: Date) -> String {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "Europe/London") ?? .gmt
-        let parts = calendar.dateComponents([.year, .month, .day], from: date)
-        return String(format: "%04d-%02d-%02d", parts.year ?? 0, parts.month ?? 0, parts.day ?? 0)
+        return calendar.date(from: DateComponents(year: day.year, month: day.month, day: day.day, hour: hour, minute: minute))
     }
 }

@@ -29,12 +29,10 @@ extension WebUI {
                 visible = sequences
                 entries = entries.filter { $0.agency == agency || sequences.contains($0.messageSequence) }
                 // Other agencies' identifiers and households are the MASH's to see.
-                person["identifiers"] = nil
-                person["households"] = nil
-                person["merges"] = nil
-                person["openReviews"] = nil
-                person["relationships"] = nil
-                person["agencies"] = nil
+                // What other agencies recorded, and the counters across all of them, are the MASH's.
+                for key in ["identifiers", "households", "merges", "openReviews", "relationships", "agencies", "datesOfBirthRecorded", "counters"] {
+                    person[key] = nil
+                }
             }
             var access = record
             access.persons = [live]

@@ -132,14 +132,21 @@ extension SQLiteTransaction {
             """), arguments: [id, excluding ?? ""]) ?? false
     }
 
+    /// Whether a change to `item` can move `loop_daily`: loop work (kind and purpose never change,
+    /// so nothing else ever counts) or the outcome feedback that tells its referrer. Updates of
+    /// other items skip reading the stored row.
+    static func mayCount(_ item: Item) -> Bool {
+        (item.kind == .action && !LoopHealthFigures.hubPurposeSet.contains(item.purpose)) || item.purpose == SystemPurpose.outcomeFeedback
+    }
+
     /// Keeps `loop_daily` right for a change to `item` from `old` (nil when it is new). Call
     /// before the item's row is written.
     func countLoop(_ item: Item, old: LoopFields?) throws {
         let new = LoopFields(item)
         if old?.isLoopItem == true || new.isLoopItem {
             // Told changes only through the feedback (below), so it cancels unless the item
-            // becomes, or stops being, a loop item.
-            let told = old == nil || old?.isLoopItem != new.isLoopItem ? try self.told(item.id.rawValue) : false
+            // becomes, or stops being, a loop item; a new item has no feedback yet.
+            let told = if let old, old.isLoopItem != new.isLoopItem { try self.told(item.id.rawValue) } else { false }
             let before = old?.contribution(told: told)
             let after = new.contribution(told: told)
             if before != after {

@@ -273,9 +273,9 @@ enum SQLiteSchema {
                 )
                 """)
             try db.execute(sql: "CREATE INDEX web_session_user ON web_session (username)")
-            // Loop health (LoopHealth.swift) reads the milestones of an item from columns, so the
-            // auditor's page aggregates an index rather than parsing a million JSON bodies.
-            for column in ["sender TEXT", "acknowledged_at INTEGER", "decided_at INTEGER", "outcome_at INTEGER", "closed_at INTEGER"] {
+            // An item's milestones as columns, so loop health's counters (SQLiteLoopCounters.swift)
+            // see what an update changed without decoding the stored body.
+            for column in ["sender TEXT", "acknowledged_at INTEGER", "decided_at INTEGER", "outcome_at INTEGER"] {
                 try db.execute(sql: "ALTER TABLE item ADD COLUMN \(column)")
             }
             // JSON dates are seconds since 2001-01-01 (Foundation's reference date).
@@ -284,42 +284,26 @@ enum SQLiteSchema {
                 UPDATE item SET sender = json_extract(body, '$.messageSender'),
                     acknowledged_at = \(ms("$.state.acknowledgedAt")),
                     decided_at = COALESCE(\(ms("$.state.decision.at")), \(ms("$.state.outcome.at"))),
-                    outcome_at = \(ms("$.state.outcome.at")),
-                    closed_at = CASE WHEN is_open = 0 THEN updated_at END
+                    outcome_at = \(ms("$.state.outcome.at"))
                 """)
-            try db.execute(sql: """
-                CREATE INDEX item_loop ON item (created_at, kind, purpose, recipient, sender, status, is_open,
-                                                acknowledged_at, decided_at, outcome_at, closed_at)
-                """)
-            try db.execute(sql: "CREATE INDEX item_overdue ON item (is_open, due_at, recipient, sender)")
             // An agency's sent messages, newest first (the web UI's "Sent" page).
             try db.execute(sql: "CREATE INDEX message_sender ON message (sender_agency, sequence)")
         }
         migrator.registerMigration("7-loop-health") { db in
-            // Loop health (SQLiteLoopHealth.swift): what the auditor's figures need beyond "6-web",
-            // so that each is an aggregate over an index and never a parse of JSON bodies.
-            // "Referrer told": items that reached an outcome (with their ids), and the completed
-            // outcome feedback about each.
-            try db.execute(sql: "CREATE INDEX item_outcome ON item (created_at, kind, purpose, status, id) WHERE outcome_at IS NOT NULL")
+            // Loop health (SQLiteLoopHealth.swift): the completed outcome feedback about an item
+            // (told to its referrer); what each mention's normalised record lacks (1 when missing)
+            // and a person's subject mentions in order (re-referrals); each need-to-know decision's
+            // lawful basis and how many sections it showed and withheld.
             try db.execute(sql: "CREATE INDEX item_feedback ON item (related_item) WHERE purpose = 'outcome-feedback' AND status = 'completed'")
-            // Messages received in a period (received_at is RFC 3339 in UTC with milliseconds, so it
-            // sorts as text), and referrals among them.
-            try db.execute(sql: "CREATE INDEX message_received ON message (received_at)")
-            try db.execute(sql: "CREATE INDEX message_kind_received ON message (kind, received_at)")
-            // What each mention's normalised record lacks (1 when missing), kept beside it; and the
-            // subject mentions by message and by person (re-referrals, demographics).
             for column in ["no_sex INTEGER NOT NULL DEFAULT 1", "no_dob INTEGER NOT NULL DEFAULT 1", "no_nhs INTEGER NOT NULL DEFAULT 1"] {
                 try db.execute(sql: "ALTER TABLE mention ADD COLUMN \(column)")
             }
             try db.execute(sql: "UPDATE mention SET \(SQLiteSchema.mentionColumns(record: "record"))")
-            try db.execute(sql: "CREATE INDEX mention_subject ON mention (message_sequence, role, person_id, no_sex, no_dob, no_nhs)")
             try db.execute(sql: "CREATE INDEX mention_subject_person ON mention (person_id, role, message_sequence)")
-            // Each need-to-know decision's lawful basis and how many sections it showed and withheld.
             for column in ["lawful_basis TEXT", "sections_shown INTEGER NOT NULL DEFAULT 0", "sections_withheld INTEGER NOT NULL DEFAULT 0"] {
                 try db.execute(sql: "ALTER TABLE disclosure_decision ADD COLUMN \(column)")
             }
             try db.execute(sql: "UPDATE disclosure_decision SET \(SQLiteSchema.disclosureColumns(body: "body"))")
-            try db.execute(sql: "CREATE INDEX disclosure_period ON disclosure_decision (decided_at, lawful_basis, sections_shown, sections_withheld)")
         }
         migrator.registerMigration("8-loop-counters") { db in
             // Loop health from counters kept by the writes (SQLiteLoopCounters.swift), so the page
@@ -350,7 +334,8 @@ enum SQLiteSchema {
             // the planner, which then prefers it to the person's own index and scans every subject
             // mention (or open item) where it should have read a handful.
             try db.execute(sql: "CREATE INDEX mention_subject_day ON mention (day, role, no_sex, no_dob, no_nhs, person_id)")
-            // The period scans these served are now counters; "overdue now" reads only open items.
+            // Indexes for scanning a period's rows, which a development build of "6-web" and
+            // "7-loop-health" made before the counters replaced them; "overdue now" reads only open items.
             for index in ["item_loop", "item_outcome", "message_received", "message_kind_received", "mention_subject", "disclosure_period", "item_overdue"] {
                 try db.execute(sql: "DROP INDEX IF EXISTS \(index)")
             }

@@ -397,12 +397,12 @@ struct SQLiteTransaction: StoreTransaction {
         journal?.record(write)
         switch write {
         case .insertItem(let item, let subjects, let history):
-            try countLoop(item, old: nil)
+            if Self.mayCount(item) { try countLoop(item, old: nil) }
             try db.cachedStatement(sql: """
                 INSERT INTO item (id, message_sequence, recipient, purpose, kind, status, is_open, risk_rank, due_at, next_check_at,
                                   escalation_level, related_item, created_at, updated_at, version, body,
-                                  sender, acknowledged_at, decided_at, outcome_at, closed_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                  sender, acknowledged_at, decided_at, outcome_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """).execute(arguments: [
                     item.id.rawValue, item.messageSequence, item.recipient.rawValue, item.purpose, item.kind.rawValue,
                     item.state.status.rawValue, item.isOpen ? 1 : 0, item.riskRank, item.dueAtKey,
@@ -411,26 +411,23 @@ struct SQLiteTransaction: StoreTransaction {
                     item.state.version, try Self.encode(item),
                     item.messageSender.rawValue, item.state.acknowledgedAt?.storeMilliseconds,
                     (item.state.decision ?? item.state.outcome)?.at.storeMilliseconds, item.state.outcome?.at.storeMilliseconds,
-                    item.isOpen ? nil : history.at.storeMilliseconds,
                 ])
             let subject = try db.cachedStatement(sql: "INSERT OR IGNORE INTO item_subject (item_id, person_id) VALUES (?, ?)")
             for person in subjects { try subject.execute(arguments: [item.id.rawValue, person.rawValue]) }
             try insertHistory(history)
 
         case .updateItem(let item, let history):
-            try countLoop(item, old: try loopFields(of: item.id.rawValue))
+            if Self.mayCount(item) { try countLoop(item, old: try loopFields(of: item.id.rawValue)) }
             try db.cachedStatement(sql: """
                 UPDATE item SET status = ?, is_open = ?, due_at = ?, next_check_at = ?, escalation_level = ?, updated_at = ?,
-                                version = ?, body = ?, acknowledged_at = ?, decided_at = ?, outcome_at = ?,
-                                closed_at = CASE WHEN ? = 1 THEN NULL ELSE COALESCE(closed_at, ?) END
+                                version = ?, body = ?, acknowledged_at = ?, decided_at = ?, outcome_at = ?
                 WHERE id = ? AND version = ?
                 """).execute(arguments: [
                     item.state.status.rawValue, item.isOpen ? 1 : 0, item.dueAtKey,
                     item.nextCheckAt(after: history.at)?.storeMilliseconds, item.state.escalation?.level ?? 0,
                     history.at.storeMilliseconds, item.state.version, try Self.encode(item),
                     item.state.acknowledgedAt?.storeMilliseconds, (item.state.decision ?? item.state.outcome)?.at.storeMilliseconds,
-                    item.state.outcome?.at.storeMilliseconds, item.isOpen ? 1 : 0, history.at.storeMilliseconds,
-                    item.id.rawValue, item.state.version - 1,
+                    item.state.outcome?.at.storeMilliseconds, item.id.rawValue, item.state.version - 1,
                 ])
             guard db.changesCount == 1 else {
                 throw StoreConflict("item \(item.id) changed while this change was being made; nothing was written")
