@@ -46,10 +46,14 @@ public struct Comparator: Sendable {
         var vector = ComparisonVector()
         vector[.given] = given(a.given, b.given)
         vector[.surname] = surname(a.surname, b.surname)
+        if let swapped = swappedNames(a, b, given: vector[.given], surname: vector[.surname]) {
+            vector[.given] = swapped.given
+            vector[.surname] = swapped.surname
+        }
         if let x = a.dob, let y = b.dob { vector[.dob] = Self.dob(x, y) }
         if let x = a.sex, let y = b.sex { vector[.sex] = x == y ? 0 : 1 }
         if let x = a.postcode, let y = b.postcode { vector[.postcode] = Self.postcode(x, y) }
-        if let x = a.address, let y = b.address { vector[.address] = Self.text(x, y) }
+        if let x = a.address, let y = b.address { vector[.address] = Self.address(x, y) }
         if let x = a.town, let y = b.town { vector[.town] = Self.text(x, y) }
         if let x = a.otherID, let y = b.otherID { vector[.otherID] = x == y ? 0 : StringSimilarity.withinOneEdit(x, y) ? 1 : 2 }
         if !a.online.isEmpty, !b.online.isEmpty { vector[.online] = Set(a.online).isDisjoint(with: b.online) ? 1 : 0 }
@@ -66,6 +70,21 @@ public struct Comparator: Sendable {
         if similarity >= 0.92 { return 2 }
         if similarity >= 0.80 || (x.count == 1 && y.hasPrefix(x)) || (y.count == 1 && x.hasPrefix(y)) { return 3 }
         return 4
+    }
+
+    /// Given name and family name recorded the wrong way round ("WILSON JONATHAN" for Jonathan
+    /// Wilson): when the names disagree as recorded but each agrees with the other's opposite
+    /// field, the levels of the swapped comparison, one level below what they reached (a swap is
+    /// itself a slip, so never "exact"), and never better than "close" when either was only close.
+    /// Nil when the names as recorded agree better, or when either record lacks a name.
+    func swappedNames(_ a: MatchRecord, _ b: MatchRecord, given straightGiven: Int?, surname straightSurname: Int?) -> (given: Int, surname: Int)? {
+        guard let straightGiven, let straightSurname, straightGiven >= 3, straightSurname >= 3,
+            let aGiven = a.given.first, let bGiven = b.given.first
+        else { return nil }
+        // a's given name against b's family name, and a's family name against b's given name.
+        guard let crossGiven = given([aGiven], b.surname), crossGiven <= 2, let crossSurname = surname(a.surname, [bGiven]), crossSurname <= 2
+        else { return nil }
+        return (given: max(1, crossGiven), surname: max(1, crossSurname))
     }
 
     /// exact · part (a double-barrelled name recorded as one of its halves, or the halves
@@ -119,6 +138,22 @@ public struct Comparator: Sendable {
             return 2
         }
         return 3
+    }
+
+    /// Addresses: exact · close (Jaro–Winkler ≥ 0.90, or the same words in another order, or
+    /// every word of one in the other: "flat 10 160 sedge view" and "160 sedge view") · different.
+    /// The shorter must keep at least two words, one of them with a digit (a house number), so that
+    /// a street name alone is never "close" to a numbered address in it.
+    static func address(_ a: String, _ b: String) -> Int {
+        let level = text(a, b)
+        guard level == 2 else { return level }
+        let x = a.utf8.split(separator: 0x20)
+        let y = b.utf8.split(separator: 0x20)
+        let (small, large) = x.count <= y.count ? (x, y) : (y, x)
+        guard small.count >= 2, small.contains(where: { $0.contains(where: { (0x30...0x39).contains($0) }) }),
+            small.allSatisfy({ word in large.contains { $0.elementsEqual(word) } })
+        else { return 2 }
+        return 1
     }
 
     /// exact · close (Jaro–Winkler ≥ 0.90) · different.

@@ -149,26 +149,33 @@ public struct Resolver: Sendable {
     }
 
     /// The mention against each of a person's records: the closest record decides the score and
-    /// the soft vetoes; a hard veto against any record counts (a person has one NHS number).
+    /// the soft vetoes (the closest without a veto, when it alone reaches the link threshold); a
+    /// hard veto against any record counts (a person has one NHS number).
     public func score(_ record: MatchRecord, against person: UUID, records: [MatchRecord]) -> ScoredCandidate {
         var best: ScoredCandidate?
+        var bestClean: ScoredCandidate?
         var hard = Set<Veto>()
         for other in records {
             let vector = comparator.compare(record, other)
             let weight = model.weight(vector, weights: weights)
             let vetoes = Self.vetoes(record, other, vector)
             hard.formUnion(vetoes.filter(\.isHard))
-            if best == nil || weight > best!.weight {
-                best = ScoredCandidate(person: person, probability: MatchModel.probability(weight: weight), weight: weight, comparison: vector, vetoes: vetoes)
-            }
+            let scored = ScoredCandidate(person: person, probability: MatchModel.probability(weight: weight), weight: weight, comparison: vector, vetoes: vetoes)
+            if best == nil || weight > best!.weight { best = scored }
+            if vetoes.isEmpty, bestClean == nil || weight > bestClean!.weight { bestClean = scored }
         }
+        // A person whose records already disagree (one of them a date of birth away from the
+        // mention, say) is judged by the record that agrees, when that record is enough to link
+        // on its own: the disagreeing record was accepted into the person before.
+        if let clean = bestClean, let first = best, !first.vetoes.isEmpty, clean.probability >= model.linkThreshold { best = clean }
         var result = best ?? ScoredCandidate(person: person, probability: 0, weight: -.infinity, comparison: ComparisonVector(), vetoes: [])
         let all = hard.union(result.vetoes)
         result.vetoes = Veto.allCases.filter(all.contains)
         return result
     }
 
-    static func vetoes(_ a: MatchRecord, _ b: MatchRecord, _ vector: ComparisonVector) -> [Veto] {
+    /// The vetoes between two records (what ``score(_:against:records:)`` applies to each pair).
+    public static func vetoes(_ a: MatchRecord, _ b: MatchRecord, _ vector: ComparisonVector) -> [Veto] {
         var vetoes: [Veto] = []
         if let x = a.nhs, let y = b.nhs, x != y { vetoes.append(.differentNHSNumbers) }
         if vector[.sex] == 1 { vetoes.append(.sexConflict) }

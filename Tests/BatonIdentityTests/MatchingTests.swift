@@ -126,6 +126,39 @@ struct ResolverTests {
         #expect(transposed.outcome == .linked(person))
     }
 
+    @Test("a person is judged by the record that agrees when another of its records is a date of birth away")
+    func cleanRecordDecides() {
+        let index = PersonIndex(nicknames: nicknames)
+        let person = UUID()
+        let agreeing = child("Poppy", "Hussain", dob: "2015-03-09", sex: .female, postcode: "NM4 2QT", address: "31 Lark Rise")
+        // The person already holds a record with another date of birth (linked by a person's review).
+        let other = child("Poppy", "Hussain", dob: "2012-10-21", sex: .female, postcode: "NM4 2QT", address: "31 Lark Rise")
+        index.add(other, person: person)
+        index.add(agreeing, person: person)
+        let mention = child("Poppy", "Hussain", dob: "2015-03-09", sex: .female, postcode: "NM4 2QT", address: "31 Lark Rise")
+        let scored = resolver.score(mention, against: person, records: index.records(of: person))
+        #expect(scored.vetoes.isEmpty)
+        #expect(resolver.resolve(mention, in: index).outcome == .linked(person))
+        // With only the disagreeing record the veto stands.
+        let alone = PersonIndex(nicknames: nicknames)
+        alone.add(other, person: person)
+        #expect(resolver.resolve(mention, in: alone).outcome != .linked(person))
+        // A hard veto against any record still takes the person out.
+        let twin = child("Maisie", "Hussain", dob: "2015-03-09", sex: .female, postcode: "NM4 2QT", address: "31 Lark Rise")
+        #expect(resolver.score(twin, against: person, records: index.records(of: person)).vetoes.contains(.twins))
+    }
+
+    @Test("the same child with given and family names swapped is linked; twins still are not")
+    func swappedLinks() {
+        let index = PersonIndex(nicknames: nicknames)
+        let person = UUID()
+        index.add(child("Jonathan", "Wilson", dob: "2014-11-24", sex: .male, postcode: "NM1 8GF", address: "94 Curlew Court"), person: person)
+        let swapped = resolver.resolve(child("WILSON", "JONATHAN", dob: "2014-11-24", sex: .male, postcode: "NM1 8GF", address: "94 Curlew Court"), in: index)
+        #expect(swapped.outcome == .linked(person))
+        let twin = resolver.resolve(child("Joshua", "Wilson", dob: "2014-11-24", sex: .male, postcode: "NM1 8GF", address: "94 Curlew Court"), in: index)
+        #expect(twin.outcome == .new)
+    }
+
     @Test("an agreeing identifier links even when the names differ; a second person's identifier sends it for review")
     func deterministic() {
         let index = PersonIndex(nicknames: nicknames)
@@ -241,6 +274,38 @@ struct MoreComparatorTests {
         #expect(Comparator.text("12 kiln street", "12 kiln street") == 0)
         #expect(Comparator.text("12 kiln street", "12 kiln stret") == 1)
         #expect(Comparator.text("12 kiln street", "4 tanner row") == 2)
+    }
+
+    @Test("addresses: the same words in another order, or one's words all in the other with a house number, are close")
+    func addressWords() {
+        #expect(Comparator.address("160 sedge view", "160 sedge view") == 0)
+        #expect(Comparator.address("flat 10 160 sedge view", "160 sedge view") == 1)
+        #expect(Comparator.address("160 sedge view", "flat 10 160 sedge view") == 1)
+        #expect(Comparator.address("51 hurley street lakes retirement estate", "51 lakes retirement estate hurley street") == 1)
+        // A street alone is no house in it; another number in the same street is a neighbour.
+        #expect(Comparator.address("sedge view", "flat 10 160 sedge view") == 2)
+        #expect(Comparator.address("162 sedge view", "flat 10 160 sedge view") == 2)
+        #expect(Comparator.address("12 kiln street", "4 tanner row") == 2)
+    }
+
+    @Test("given and family names recorded the wrong way round compare as a slip, never as exact")
+    func swappedNames() throws {
+        let (_, nicknames) = try shippedPolicy()
+        let comparator = Comparator(nicknames: nicknames)
+        let straight = child("Jonathan", "Wilson", dob: "2014-11-24")
+        let swapped = child("WILSON", "JONATHAN", dob: "2014-11-24")
+        let vector = comparator.compare(straight, swapped)
+        #expect(vector[.given] == 1)
+        #expect(vector[.surname] == 1)
+        // A typo in a swapped name is one level further: Wilson recorded as the given name Wilsen.
+        let typo = comparator.compare(straight, child("Wilsen", "Jonathan", dob: nil))
+        #expect(typo[.given] == 1)
+        #expect(typo[.surname] == 2)
+        // Two unrelated names stay different; so do names that swap only one way.
+        #expect(comparator.compare(straight, child("Ryan", "Campbell", dob: nil))[.given] == 4)
+        #expect(comparator.compare(straight, child("Wilson", "Smith", dob: nil))[.given] == 4)
+        // Not twins: a swap is no different given name.
+        #expect(!Resolver.vetoes(straight, swapped, vector).contains(.twins))
     }
 
     @Test("UPNs need their check letter; sex 'unknown' compares as absent; local ids are per system")

@@ -2,6 +2,7 @@
 // resolution time, memory and start-up at a million persons.
 //
 //   baton-bench-identity link --input set.csv --output set.baton.csv [--model policies/identity.yaml]
+//   baton-bench-identity pairs --input set.csv --pairs pairs.csv [--model estimated.yaml]
 //   baton-bench-identity scale [--persons 1000000]
 //
 // `link` reads records in the CSV contract of benchmarks/identity/README.md, estimates the model's
@@ -112,9 +113,44 @@ func link(_ arguments: [String]) {
         seconds / Double(max(records.count, 1)) * 1e6, outcomes.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")).utf8))
 }
 
+/// `pairs --input set.csv --pairs pairs.csv [--model m.yaml]`: for each `rec_a,rec_b` line, the
+/// comparison, weight, probability and vetoes Baton's resolver computes between the two records
+/// (for applying the same vetoes to another tool's predictions, and for reading misses).
+func pairs(_ arguments: [String]) {
+    guard let input = option("--input", in: arguments), let pairsPath = option("--pairs", in: arguments) else {
+        fail("usage: pairs --input set.csv --pairs pairs.csv [--model identity.yaml] [--output out.csv]")
+    }
+    let (model, nicknames) = loadPolicy(arguments)
+    let csv: CSV<Named>
+    do { csv = try CSV<Named>(url: URL(fileURLWithPath: input), delimiter: .comma) } catch { fail("\(input): \(error)") }
+    var byID: [String: MatchRecord] = [:]
+    for row in csv.rows { byID[row["rec_id"] ?? ""] = record(row) }
+    guard let text = try? String(contentsOfFile: pairsPath, encoding: .utf8) else { fail("\(pairsPath): cannot read") }
+    let resolver = Resolver(model: model, nicknames: nicknames)
+    let weights = model.weights
+    var lines = ["rec_a,rec_b,weight,probability,vetoes," + MatchField.allCases.map(\.rawValue).joined(separator: ",")]
+    for line in text.split(whereSeparator: \.isNewline).dropFirst() {
+        let ids = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        guard ids.count >= 2, let a = byID[ids[0]], let b = byID[ids[1]] else { fail("\(pairsPath): unknown pair \(line)") }
+        let vector = resolver.comparator.compare(a, b)
+        let weight = model.weight(vector, weights: weights)
+        let vetoes = Resolver.vetoes(a, b, vector).map(\.rawValue).joined(separator: ";")
+        let levels = MatchField.allCases.map { field in vector[field].map { field.levels[$0] } ?? "" }
+        lines.append("\(ids[0]),\(ids[1]),\(String(format: "%.3f", weight)),\(String(format: "%.6f", MatchModel.probability(weight: weight))),\(vetoes),"
+            + levels.joined(separator: ","))
+    }
+    let result = lines.joined(separator: "\n") + "\n"
+    if let output = option("--output", in: arguments) {
+        do { try result.write(toFile: output, atomically: true, encoding: .utf8) } catch { fail("\(output): \(error)") }
+    } else {
+        print(result, terminator: "")
+    }
+}
+
 let arguments = Array(CommandLine.arguments.dropFirst())
 switch arguments.first {
 case "link": link(arguments)
+case "pairs": pairs(arguments)
 case "scale": try await scale(arguments)
-default: fail("usage: baton-bench-identity link|scale [options]")
+default: fail("usage: baton-bench-identity link|pairs|scale [options]")
 }
