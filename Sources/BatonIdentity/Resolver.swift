@@ -142,6 +142,17 @@ public struct Resolver: Sendable {
         if best.probability >= model.linkThreshold, best.vetoes.isEmpty, clearWinner {
             return Resolution(outcome: .linked(best.person), basis: "score", candidates: top)
         }
+        // The best candidate carries a soft veto (a sex conflict, another date of birth), so it is
+        // never linked automatically; a candidate that agrees with no veto, reaches the link
+        // threshold alone and is a clear winner among such candidates still is.
+        if !best.vetoes.isEmpty {
+            let clean = scored.filter(\.vetoes.isEmpty)
+            if let first = clean.first, first.probability >= model.linkThreshold,
+                clean.dropFirst().first.map({ first.weight - $0.weight >= 5 || $0.probability < model.reviewThreshold }) ?? true
+            {
+                return Resolution(outcome: .linked(first.person), basis: "score", candidates: top)
+            }
+        }
         if best.probability >= model.reviewThreshold {
             return Resolution(outcome: .review(candidate: best.person), basis: "score", candidates: top)
         }
@@ -150,19 +161,34 @@ public struct Resolver: Sendable {
 
     /// The mention against each of a person's records: the closest record decides the score and
     /// the soft vetoes (the closest without a veto, when it alone reaches the link threshold); a
-    /// hard veto against any record counts (a person has one NHS number).
+    /// hard veto against any record counts (a person has one NHS number), except that twins are
+    /// not twins of a person one of whose records gives an agreeing given name.
     public func score(_ record: MatchRecord, against person: UUID, records: [MatchRecord]) -> ScoredCandidate {
-        var best: ScoredCandidate?
-        var bestClean: ScoredCandidate?
+        var scoredRecords: [ScoredCandidate] = []
+        scoredRecords.reserveCapacity(records.count)
         var hard = Set<Veto>()
+        // Whether one of the person's records gives a given name that agrees with the mention's.
+        var givenAgrees = false
         for other in records {
             let vector = comparator.compare(record, other)
             let weight = model.weight(vector, weights: weights)
             let vetoes = Self.vetoes(record, other, vector)
             hard.formUnion(vetoes.filter(\.isHard))
-            let scored = ScoredCandidate(person: person, probability: MatchModel.probability(weight: weight), weight: weight, comparison: vector, vetoes: vetoes)
-            if best == nil || weight > best!.weight { best = scored }
-            if vetoes.isEmpty, bestClean == nil || weight > bestClean!.weight { bestClean = scored }
+            if let given = vector[.given], given < MatchField.given.differentLevel { givenAgrees = true }
+            scoredRecords.append(ScoredCandidate(person: person, probability: MatchModel.probability(weight: weight), weight: weight, comparison: vector, vetoes: vetoes))
+        }
+        // The twins veto keeps a differently named child apart from a person. A person already
+        // known by a given name that agrees with the mention's is not that: the record it is
+        // "twins" with is a misspelling ("Elixa" beside "Eliza" when the mention says "Elgza").
+        if givenAgrees, hard.contains(.twins) {
+            hard.remove(.twins)
+            for index in scoredRecords.indices { scoredRecords[index].vetoes.removeAll { $0 == .twins } }
+        }
+        var best: ScoredCandidate?
+        var bestClean: ScoredCandidate?
+        for scored in scoredRecords {
+            if best == nil || scored.weight > best!.weight { best = scored }
+            if scored.vetoes.isEmpty, bestClean == nil || scored.weight > bestClean!.weight { bestClean = scored }
         }
         // A person whose records already disagree (one of them a date of birth away from the
         // mention, say) is judged by the record that agrees, when that record is enough to link

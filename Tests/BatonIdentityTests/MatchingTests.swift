@@ -148,6 +148,47 @@ struct ResolverTests {
         #expect(resolver.score(twin, against: person, records: index.records(of: person)).vetoes.contains(.twins))
     }
 
+    @Test("a misspelt record does not make a person a twin of a mention whose given name agrees with its other records")
+    func misspeltNotTwin() {
+        let index = PersonIndex(nicknames: nicknames)
+        let person = UUID()
+        let home = (postcode: "NM7 3PL", address: "57 Kennedy Street")
+        index.add(child("Eliza", "Mason", dob: "2012-11-24", sex: .female, postcode: home.postcode, address: home.address), person: person)
+        index.add(child("Elixa", "Mason", dob: "2012-11-24", sex: .female, postcode: home.postcode, address: home.address), person: person)
+        let mention = child("Elgza", "Mason", dob: "2012-11-24", sex: .female, postcode: home.postcode, address: home.address)
+        // Elgza and Elixa are "different" given names, so the pair alone looks like twins ...
+        let pair = resolver.comparator.compare(mention, index.records(of: person)[1])
+        #expect(Resolver.vetoes(mention, index.records(of: person)[1], pair).contains(.twins))
+        // ... but the person is known as Eliza, which Elgza agrees with: no twins.
+        #expect(!resolver.score(mention, against: person, records: index.records(of: person)).vetoes.contains(.twins))
+        #expect(resolver.resolve(mention, in: index).outcome == .linked(person))
+        // A twin whose name agrees with none of the person's records is still kept apart.
+        let twin = child("Ruby", "Mason", dob: "2012-11-24", sex: .female, postcode: home.postcode, address: home.address)
+        #expect(resolver.score(twin, against: person, records: index.records(of: person)).vetoes.contains(.twins))
+        #expect(resolver.resolve(twin, in: index).outcome == .new)
+    }
+
+    @Test("a better-scoring candidate with a soft veto does not stop a clean candidate from linking")
+    func cleanCandidateLinks() {
+        let index = PersonIndex(nicknames: nicknames)
+        let recorded = UUID()
+        let otherDate = UUID()
+        index.add(child("Amber", "Pamplin", dob: "2013-04-07", sex: .female, postcode: "NM5 4AB", address: "58 Milton Place"), person: recorded)
+        // The same name and home with a date of birth that is no typo (a soft veto), and more
+        // agreeing (an e-mail address and another identifier), so it outscores the clean one.
+        var other = child("Amber", "Pamplin", dob: "2016-10-06", sex: .female, postcode: "NM5 4AB", address: "58 Milton Place")
+        other.otherID = "7364009"
+        other.online = ["email:amber.p@example.org"]
+        index.add(other, person: otherDate)
+        var mention = child("Amber", "Pamplin", dob: "2013-04-07", sex: .female, postcode: "NM5 4AB", address: "58 Milton Place")
+        mention.otherID = "7364009"
+        mention.online = ["email:amber.p@example.org"]
+        let resolution = resolver.resolve(mention, in: index)
+        #expect(resolution.candidates.first?.person == otherDate)
+        #expect(resolution.candidates.first?.vetoes == [.datesOfBirthDiffer])
+        #expect(resolution.outcome == .linked(recorded))
+    }
+
     @Test("the same child with given and family names swapped is linked; twins still are not")
     func swappedLinks() {
         let index = PersonIndex(nicknames: nicknames)

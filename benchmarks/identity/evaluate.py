@@ -354,6 +354,28 @@ def incremental_view(order: list[str], cluster_of: dict, edges: pd.DataFrame) ->
 HARD_VETOES = {"twins", "different-nhs-numbers"}
 
 
+class Vetoes(set):
+    """The vetoes between two records, and whether their given names agree (both recorded, and
+    not "different"), which Baton's person rule for twins needs."""
+    given_agrees = False
+
+
+def kept_apart(xs: list[str], ys: list[str], vetoes: dict) -> bool:
+    """Whether Baton's rules keep two groups of records from being one person: two valid NHS
+    numbers between any of them, or twins between x and y where neither x's given name agrees with
+    another of ys' records nor y's with another of xs' (a person already known by an agreeing name
+    is not the other twin: the twin-like record is a misspelling)."""
+    for x in xs:
+        for y in ys:
+            v = vetoes[(x, y)]
+            if "different-nhs-numbers" in v:
+                return True
+            if "twins" in v and not any(vetoes[(x, z)].given_agrees for z in ys if z != y) \
+                    and not any(vetoes[(y, z)].given_agrees for z in xs if z != x):
+                return True
+    return False
+
+
 def pair_vetoes(bench: Path, input_path: Path, pairs: list[tuple[str, str]], work: Path) -> dict:
     """{(a, b): set of vetoes} for each pair (both orders), as Baton's resolver computes them."""
     import subprocess
@@ -366,7 +388,8 @@ def pair_vetoes(bench: Path, input_path: Path, pairs: list[tuple[str, str]], wor
                     "--output", str(out_path)], check=True, cwd=Path(__file__).resolve().parents[2])
     result = {}
     for row in pd.read_csv(out_path, dtype=str, keep_default_na=False).itertuples(index=False):
-        vetoes = set(filter(None, row.vetoes.split(";")))
+        vetoes = Vetoes(filter(None, row.vetoes.split(";")))
+        vetoes.given_agrees = row.given not in ("", "different")
         result[(row.rec_a, row.rec_b)] = result[(row.rec_b, row.rec_a)] = vetoes
     pairs_path.unlink()
     out_path.unlink()
@@ -387,13 +410,19 @@ def set_partitions(items: list):
 
 def veto_ceiling(truth: pd.DataFrame, vetoes: dict) -> dict:
     """The best any linker can do while honouring the vetoes, knowing the truth: each person's
-    records split into groups with no hard veto inside a group and every group connected by pairs
-    with no veto at all, choosing the split that keeps the most true pairs (exhaustively for up to
+    records split into groups with no two valid NHS numbers inside a group, no twins inside one
+    unless one of the two has an agreeing given name with another member (Baton's person rule), and
+    every group connected by pairs with no veto at all, choosing the split that keeps the most true pairs (exhaustively for up to
     8 records, greedily beyond). Precision is 1 by construction; recall is the share of true pairs
     kept."""
     def feasible(group: list[str]) -> bool:
-        if any(vetoes[(x, y)] & HARD_VETOES for i, x in enumerate(group) for y in group[i + 1:]):
-            return False
+        for i, x in enumerate(group):
+            for y in group[i + 1:]:
+                v = vetoes[(x, y)]
+                if "different-nhs-numbers" in v:
+                    return False
+                if "twins" in v and not any(vetoes[(w, z)].given_agrees for w in (x, y) for z in group if z not in (x, y)):
+                    return False
         seen, todo = {group[0]}, [group[0]]
         while todo:
             x = todo.pop()
@@ -432,9 +461,9 @@ def veto_ceiling(truth: pd.DataFrame, vetoes: dict) -> dict:
 def splink_with_vetoes(truth: pd.DataFrame, edges: pd.DataFrame, vetoes: dict, more_vetoes) -> pd.DataFrame:
     """Splink's pairs with the issue's vetoes applied, as a hub running Splink would have to: a
     pair with a hard veto is dropped and one with any other veto is no automatic link (it may still
-    be a review); then clusters are joined at 0.99, best pair first, but never two clusters with a
-    hard veto between any of their records (Baton's rule: a hard veto against any of a person's
-    records). `more_vetoes(pairs)` supplies vetoes for pairs not yet known."""
+    be a review); then clusters are joined at 0.99, best pair first, but never two clusters that
+    Baton's rules for a person keep apart (`kept_apart`). `more_vetoes(pairs)` supplies vetoes for
+    pairs not yet known."""
     kept = []
     for a, b, p in edges.itertuples(index=False):
         v = vetoes[(a, b)]
@@ -457,7 +486,7 @@ def splink_with_vetoes(truth: pd.DataFrame, edges: pd.DataFrame, vetoes: dict, m
     cluster: dict[str, list[str]] = {r: [r] for r in truth.rec_id}
     for a, b in zip(auto.rec_a, auto.rec_b):
         ra, rb = uf.find(a), uf.find(b)
-        if ra == rb or any(vetoes[(x, y)] & HARD_VETOES for x in cluster[ra] for y in cluster[rb]):
+        if ra == rb or kept_apart(cluster[ra], cluster[rb], vetoes):
             continue
         uf.union(ra, rb)
         cluster[uf.find(ra)] = cluster.pop(ra) + cluster.pop(rb)
@@ -627,7 +656,7 @@ def self_test(names: list[str], data_dir: Path) -> None:
     vetoes = {}
     for (a, b), v in {("1", "2"): {"twins"}, ("1", "3"): set(), ("2", "3"): set(), ("4", "5"): {"sex-conflict"},
                       ("4", "6"): set(), ("5", "6"): set(), ("7", "8"): {"dates-of-birth-differ"}}.items():
-        vetoes[(a, b)] = vetoes[(b, a)] = v
+        vetoes[(a, b)] = vetoes[(b, a)] = Vetoes(v)
     c = veto_ceiling(truth, vetoes)
     assert (c["true_pairs"], c["reachable_pairs"]) == (7, 4), c
     assert c["true_pairs_by_veto"] == {"none": 4, "twins": 1, "sex-conflict": 1, "dates-of-birth-differ": 1}, c
