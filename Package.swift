@@ -171,7 +171,9 @@ let package = Package(
             name: "BatonSigningTests",
             dependencies: ["BatonSigning", "BatonSynthetic", .product(name: "Crypto", package: "swift-crypto")]
         ),
-        .testTarget(name: "BatonStoreTests", dependencies: ["BatonStore", "BatonSynthetic", "BatonAudit", "BatonSigning"]),
+        .testTarget(
+            name: "BatonStoreTests",
+            dependencies: ["BatonStore", "BatonSynthetic", "BatonAudit", "BatonSigning", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "BatonAuditTests", dependencies: ["BatonAudit", "BatonSigning", "BatonCore"]),
         .testTarget(
             name: "BatonServerTests",

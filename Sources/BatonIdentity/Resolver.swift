@@ -132,7 +132,7 @@ public struct Resolver: Sendable {
 
         // 2. Blocked candidates, scored (ties broken by person id, so the result does not depend
         //    on the order candidates were found in).
-        let scored = prepared.scored.sorted { ($0.weight, $1.person.uuidString) > ($1.weight, $0.person.uuidString) }
+        let scored = prepared.scored.sorted { $0.weight != $1.weight ? $0.weight > $1.weight : $0.person.precedes($1.person) }
         guard let best = scored.first else { return Resolution(outcome: .new, basis: "score", candidates: []) }
         let top = Array(scored.prefix(5))
         let runnerUp = scored.dropFirst().first
@@ -216,6 +216,16 @@ public struct Resolver: Sendable {
             vetoes.append(.twins)
         }
         return vetoes
+    }
+}
+
+extension UUID {
+    /// Byte order, which is the order of `uuidString` (upper-case hex digits sort as their values)
+    /// without formatting either: a tie-break in the resolver's hot path.
+    func precedes(_ other: UUID) -> Bool {
+        withUnsafeBytes(of: uuid) { a in
+            withUnsafeBytes(of: other.uuid) { b in a.lexicographicallyPrecedes(b) }
+        }
     }
 }
 

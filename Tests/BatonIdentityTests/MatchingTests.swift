@@ -189,6 +189,15 @@ struct ResolverTests {
         #expect(resolution.outcome == .linked(recorded))
     }
 
+    @Test("candidates tied on weight are ordered by person id as their uuidString sorts, without formatting it")
+    func tieBreakOrder() {
+        let ids = (0..<500).map { _ in UUID() }
+        for (a, b) in zip(ids, ids.shuffled()) {
+            #expect(a.precedes(b) == (a.uuidString < b.uuidString))
+        }
+        #expect(!ids[0].precedes(ids[0]))
+    }
+
     @Test("the same child with given and family names swapped is linked; twins still are not")
     func swappedLinks() {
         let index = PersonIndex(nicknames: nicknames)

@@ -1,8 +1,11 @@
 import BatonCore
-import BatonStore
 import Foundation
+import GRDB
+import GRDBSQLite
 import Synchronization
 import Testing
+
+@testable import BatonStore
 
 func temporaryDatabase() throws -> String {
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("store-\(UUID())")
@@ -192,5 +195,31 @@ struct SQLiteStoreTests {
         let store = try SQLiteStore(path: try temporaryDatabase())
         try await store.close()
         await #expect(throws: (any Error).self) { try await store.accept(incoming(), receipt: receiptMaker) }
+    }
+}
+
+@Suite("SQLite statements")
+struct StatementPreparationTests {
+    /// How often SQLite prepared `sql` again while it ran with each set of arguments in turn.
+    static func reprepares(_ sql: String, _ runs: [StatementArguments], in path: String) throws -> Int32 {
+        let queue = try DatabaseQueue(path: path)
+        return try queue.read { db in
+            let statement = try db.makeStatement(sql: sql)
+            for arguments in runs { _ = try Row.fetchAll(statement, arguments: arguments) }
+            return sqlite3_stmt_status(statement.sqliteStatement, Int32(SQLITE_STMTSTATUS_REPREPARE), 0)
+        }
+    }
+
+    @Test("a child's open items of a purpose are read without preparing the statement again for each purpose")
+    func openItemsNotReprepared() throws {
+        let path = try temporaryDatabase()
+        _ = try SQLiteStore(path: path)
+        let purposes: [StatementArguments] = ["referral-response", "information-request", "outcome-feedback", "strategy-discussion"]
+            .map { ["person-1", $0] }
+        #expect(try Self.reprepares(SQLiteTransaction.openItemsSQL, purposes, in: path) == 0)
+        // The guard is real: the same query with a bare parameter is prepared again on each change,
+        // because the partial index item_feedback names purpose.
+        let bare = SQLiteTransaction.openItemsSQL.replacingOccurrences(of: "CAST(? AS TEXT)", with: "?")
+        #expect(try Self.reprepares(bare, purposes, in: path) >= 3)
     }
 }

@@ -343,18 +343,24 @@ struct SQLiteTransaction: StoreTransaction {
         return try String.fetchAll(statement, arguments: [person.rawValue]).map(Self.decodeItem)
     }
 
+    /// `CAST(? AS TEXT)` rather than a bare `?` where a column is compared that a partial index's
+    /// WHERE also names (`item_feedback`: purpose): SQLite compares a bare parameter's value with
+    /// the index's constant when planning, and then prepares the cached statement again whenever
+    /// the value bound to it changes (with intake alternating purposes, on almost every call).
+    static let openItemsSQL = """
+        SELECT i.body FROM item_subject s JOIN item i ON i.id = s.item_id WHERE s.person_id = ? AND i.purpose = CAST(? AS TEXT) AND i.is_open = 1
+        ORDER BY i.created_at, i.id
+        """
+
     func openItems(about person: PersonID, purpose: String) throws -> [Item] {
-        let statement = try db.cachedStatement(sql: """
-            SELECT i.body FROM item_subject s JOIN item i ON i.id = s.item_id WHERE s.person_id = ? AND i.purpose = ? AND i.is_open = 1
-            ORDER BY i.created_at, i.id
-            """)
+        let statement = try db.cachedStatement(sql: Self.openItemsSQL)
         return try String.fetchAll(statement, arguments: [person.rawValue, purpose]).map(Self.decodeItem)
     }
 
     func items(recipient: AgencyID, purpose: String, open: Bool?, limit: Int) throws -> [Item] {
         let openClause = open.map { $0 ? " AND is_open = 1" : " AND is_open = 0" } ?? ""
         let statement = try db.cachedStatement(sql: """
-            SELECT body FROM item WHERE recipient = ? AND purpose = ?\(openClause) ORDER BY created_at DESC, id DESC LIMIT ?
+            SELECT body FROM item WHERE recipient = ? AND purpose = CAST(? AS TEXT)\(openClause) ORDER BY created_at DESC, id DESC LIMIT ?
             """)
         return try String.fetchAll(statement, arguments: [recipient.rawValue, purpose, limit]).map(Self.decodeItem)
     }
