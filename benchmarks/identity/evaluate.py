@@ -570,18 +570,15 @@ def judge(results: dict) -> list[dict]:
                  for s, m in baton.items()}
     verdict(f"Baton automatic-link precision >= {TARGET_PRECISION:.1%} on every set", precision,
             ", ".join(f"{s} {pct(m['precision'])}" for s, m in baton.items() if m))
-    f1 = {s: (None if baton[s] is None or splink[s] is None else baton[s]["f1"] >= splink[s]["f1"])
-          for s in results}
-    verdict("Baton F1 >= Splink F1 on every set", f1,
-            ", ".join(f"{s} {baton[s]['f1']:.4f} vs {splink[s]['f1']:.4f}"
-                      for s in results if baton[s] and splink[s]))
+    def f1_at_least(name: str, other: dict) -> None:
+        ok = {s: (None if baton[s] is None or other[s] is None else baton[s]["f1"] >= other[s]["f1"]) for s in results}
+        verdict(name, ok, ", ".join(f"{s} {baton[s]['f1']:.4f} vs {other[s]['f1']:.4f}"
+                                    for s in results if baton[s] and other[s]))
+
+    f1_at_least("Baton F1 >= Splink F1 on every set", splink)
     vetoed = {s: r.get("splink_vetoed") for s, r in results.items()}
     if any(vetoed.values()):
-        like = {s: (None if baton[s] is None or vetoed[s] is None else baton[s]["f1"] >= vetoed[s]["f1"])
-                for s in results}
-        verdict("Baton F1 >= Splink F1 with the issue's vetoes applied to Splink's links (like for like)", like,
-                ", ".join(f"{s} {baton[s]['f1']:.4f} vs {vetoed[s]['f1']:.4f}"
-                          for s in results if baton[s] and vetoed[s]))
+        f1_at_least("Baton F1 >= Splink F1 with the issue's vetoes applied to Splink's links (like for like)", vetoed)
     ceilings = {s: r.get("ceiling") for s, r in results.items()}
     if any(ceilings.values()):
         can = {s: (None if baton[s] is None or splink[s] is None or ceilings[s] is None

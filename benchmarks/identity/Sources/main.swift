@@ -58,14 +58,17 @@ func record(_ row: [String: String]) -> MatchRecord {
         upn: field("upn").flatMap(Normalise.upn))
 }
 
+/// The input file's rows (the CSV contract of benchmarks/identity/README.md).
+func rows(of input: String) -> [[String: String]] {
+    do { return try CSV<Named>(url: URL(fileURLWithPath: input), delimiter: .comma).rows } catch { fail("\(input): \(error)") }
+}
+
 func link(_ arguments: [String]) {
     guard let input = option("--input", in: arguments), let output = option("--output", in: arguments) else {
         fail("usage: link --input set.csv --output set.baton.csv [--model identity.yaml] [--nicknames nicknames.csv] [--no-estimate]")
     }
     let (policyModel, nicknames) = loadPolicy(arguments)
-    let csv: CSV<Named>
-    do { csv = try CSV<Named>(url: URL(fileURLWithPath: input), delimiter: .comma) } catch { fail("\(input): \(error)") }
-    let rows = csv.rows
+    let rows = rows(of: input)
     let records = rows.map(record)
     let ids = rows.map { $0["rec_id"] ?? "" }
 
@@ -121,10 +124,8 @@ func pairs(_ arguments: [String]) {
         fail("usage: pairs --input set.csv --pairs pairs.csv [--model identity.yaml] [--output out.csv]")
     }
     let (model, nicknames) = loadPolicy(arguments)
-    let csv: CSV<Named>
-    do { csv = try CSV<Named>(url: URL(fileURLWithPath: input), delimiter: .comma) } catch { fail("\(input): \(error)") }
     var byID: [String: MatchRecord] = [:]
-    for row in csv.rows { byID[row["rec_id"] ?? ""] = record(row) }
+    for row in rows(of: input) { byID[row["rec_id"] ?? ""] = record(row) }
     guard let text = try? String(contentsOfFile: pairsPath, encoding: .utf8) else { fail("\(pairsPath): cannot read") }
     let resolver = Resolver(model: model, nicknames: nicknames)
     let weights = model.weights
