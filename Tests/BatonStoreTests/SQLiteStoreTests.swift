@@ -223,3 +223,32 @@ struct StatementPreparationTests {
         #expect(try Self.reprepares(bare, purposes, in: path) >= 3)
     }
 }
+
+extension StatementPreparationTests {
+    /// The lines of SQLite's plan for `sql` on the store's schema (no statistics are ever gathered,
+    /// so an empty database plans as a full one does).
+    static func plan(_ sql: String, in path: String) throws -> [String] {
+        let queue = try DatabaseQueue(path: path)
+        let parameters = StatementArguments(Array(repeating: "x", count: sql.filter { $0 == "?" }.count))
+        return try queue.read { db in try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql, arguments: parameters).map { $0["detail"] as String } }
+    }
+
+    @Test("the queries intake runs about a child search by the child, never scan a table")
+    func intakeQueryPlans() throws {
+        let path = try temporaryDatabase()
+        _ = try SQLiteStore(path: path)
+        let queries: [(String, String)] = [
+            ("open items of a purpose", SQLiteTransaction.openItemsSQL),
+            ("open item count", SQLiteTransaction.openItemCountSQL),
+            ("items about a person", SQLiteTransaction.itemsAboutSQL),
+            ("mentions of a person", SQLiteTransaction.mentionsOfPersonSQL),
+            ("events counted for a person", SQLiteTransaction.eventCountSQL(events: 2)),
+            ("a recipient's items of a purpose", SQLiteTransaction.itemsOfRecipientSQL(open: true)),
+        ]
+        for (name, sql) in queries {
+            let plan = try Self.plan(sql, in: path)
+            #expect(!plan.contains { $0.hasPrefix("SCAN") }, "\(name) scans: \(plan)")
+            #expect(plan.first { $0.hasPrefix("SEARCH") }.map { $0.contains("person_id=?") || $0.contains("recipient=?") } == true, "\(name): \(plan)")
+        }
+    }
+}

@@ -154,10 +154,12 @@ struct SQLiteTransaction: StoreTransaction {
         return facts
     }
 
+    static let openItemCountSQL = """
+        SELECT COUNT(*) FROM item_subject s JOIN item i ON i.id = s.item_id WHERE s.person_id = ? AND i.is_open = 1
+        """
+
     func openItemCount(about person: PersonID) throws -> Int {
-        let statement = try db.cachedStatement(sql: """
-            SELECT COUNT(*) FROM item_subject s JOIN item i ON i.id = s.item_id WHERE s.person_id = ? AND i.is_open = 1
-            """)
+        let statement = try db.cachedStatement(sql: Self.openItemCountSQL)
         return try Int.fetchOne(statement, arguments: [person.rawValue]) ?? 0
     }
 
@@ -180,8 +182,10 @@ struct SQLiteTransaction: StoreTransaction {
         return try Row.fetchOne(statement, arguments: [key.messageSequence, key.ref]).flatMap(Self.mentionLink)
     }
 
+    static let mentionsOfPersonSQL = "SELECT \(mentionColumns) FROM mention WHERE person_id = ? ORDER BY message_sequence, ref"
+
     func mentions(of person: PersonID) throws -> [MentionLink] {
-        let statement = try db.cachedStatement(sql: "SELECT \(Self.mentionColumns) FROM mention WHERE person_id = ? ORDER BY message_sequence, ref")
+        let statement = try db.cachedStatement(sql: Self.mentionsOfPersonSQL)
         return try Row.fetchAll(statement, arguments: [person.rawValue]).compactMap(Self.mentionLink)
     }
 
@@ -322,24 +326,30 @@ struct SQLiteTransaction: StoreTransaction {
         return entries.sorted { ($0.at, $0.messageSequence, $0.kind == .message ? 0 : 1) < ($1.at, $1.messageSequence, $1.kind == .message ? 0 : 1) }
     }
 
-    func eventCount(person: PersonID, events: [String], since: Date) throws -> Int {
-        guard !events.isEmpty else { return 0 }
-        let placeholders = Array(repeating: "?", count: events.count).joined(separator: ", ")
-        let statement = try db.cachedStatement(sql: """
+    static func eventCountSQL(events: Int) -> String {
+        let placeholders = Array(repeating: "?", count: events).joined(separator: ", ")
+        return """
             SELECT COUNT(DISTINCT e.message_sequence) FROM mention m
             JOIN message_event e ON e.message_sequence = m.message_sequence
             WHERE m.person_id = ? AND m.role = 'subject' AND e.event IN (\(placeholders)) AND e.at >= ?
-            """)
+            """
+    }
+
+    func eventCount(person: PersonID, events: [String], since: Date) throws -> Int {
+        guard !events.isEmpty else { return 0 }
+        let statement = try db.cachedStatement(sql: Self.eventCountSQL(events: events.count))
         var arguments: StatementArguments = [person.rawValue]
         for event in events { arguments += [event] }
         arguments += [since.storeMilliseconds]
         return try Int.fetchOne(statement, arguments: arguments) ?? 0
     }
 
+    static let itemsAboutSQL = """
+        SELECT i.body FROM item_subject s JOIN item i ON i.id = s.item_id WHERE s.person_id = ? ORDER BY i.created_at, i.id
+        """
+
     func items(about person: PersonID) throws -> [Item] {
-        let statement = try db.cachedStatement(sql: """
-            SELECT i.body FROM item_subject s JOIN item i ON i.id = s.item_id WHERE s.person_id = ? ORDER BY i.created_at, i.id
-            """)
+        let statement = try db.cachedStatement(sql: Self.itemsAboutSQL)
         return try String.fetchAll(statement, arguments: [person.rawValue]).map(Self.decodeItem)
     }
 
@@ -357,11 +367,13 @@ struct SQLiteTransaction: StoreTransaction {
         return try String.fetchAll(statement, arguments: [person.rawValue, purpose]).map(Self.decodeItem)
     }
 
-    func items(recipient: AgencyID, purpose: String, open: Bool?, limit: Int) throws -> [Item] {
+    static func itemsOfRecipientSQL(open: Bool?) -> String {
         let openClause = open.map { $0 ? " AND is_open = 1" : " AND is_open = 0" } ?? ""
-        let statement = try db.cachedStatement(sql: """
-            SELECT body FROM item WHERE recipient = ? AND purpose = CAST(? AS TEXT)\(openClause) ORDER BY created_at DESC, id DESC LIMIT ?
-            """)
+        return "SELECT body FROM item WHERE recipient = ? AND purpose = CAST(? AS TEXT)\(openClause) ORDER BY created_at DESC, id DESC LIMIT ?"
+    }
+
+    func items(recipient: AgencyID, purpose: String, open: Bool?, limit: Int) throws -> [Item] {
+        let statement = try db.cachedStatement(sql: Self.itemsOfRecipientSQL(open: open))
         return try String.fetchAll(statement, arguments: [recipient.rawValue, purpose, limit]).map(Self.decodeItem)
     }
 
