@@ -73,10 +73,10 @@ public struct Comparator: Sendable {
     }
 
     /// Given name and family name recorded the wrong way round ("WILSON JONATHAN" for Jonathan
-    /// Wilson): when the names disagree as recorded but each agrees with the other's opposite
-    /// field, the levels of the swapped comparison, one level below what they reached (a swap is
-    /// itself a slip, so never "exact"), and never better than "close" when either was only close.
-    /// Nil when the names as recorded agree better, or when either record lacks a name.
+    /// Wilson): when the names as recorded are no better than "similar" but each is at least
+    /// "close" to the other record's opposite field, the swapped comparison's levels, an exact
+    /// swapped name counting as the level below exact (a swap is itself a slip). Nil otherwise, or
+    /// when either record lacks a given name.
     func swappedNames(_ a: MatchRecord, _ b: MatchRecord, given straightGiven: Int?, surname straightSurname: Int?) -> (given: Int, surname: Int)? {
         guard let straightGiven, let straightSurname, straightGiven >= 3, straightSurname >= 3,
             let aGiven = a.given.first, let bGiven = b.given.first
