@@ -164,8 +164,10 @@ public struct Resolver: Sendable {
     /// hard veto against any record counts (a person has one NHS number), except that twins are
     /// not twins of a person one of whose records gives an agreeing given name.
     public func score(_ record: MatchRecord, against person: UUID, records: [MatchRecord]) -> ScoredCandidate {
-        var scoredRecords: [ScoredCandidate] = []
-        scoredRecords.reserveCapacity(records.count)
+        var best: ScoredCandidate?
+        var bestClean: ScoredCandidate?
+        // The best record whose only veto is twins: clean if the twins veto is lifted below.
+        var bestTwinsOnly: ScoredCandidate?
         var hard = Set<Veto>()
         // Whether one of the person's records gives a given name that agrees with the mention's.
         var givenAgrees = false
@@ -175,20 +177,21 @@ public struct Resolver: Sendable {
             let vetoes = Self.vetoes(record, other, vector)
             hard.formUnion(vetoes.filter(\.isHard))
             if let given = vector[.given], given < MatchField.given.differentLevel { givenAgrees = true }
-            scoredRecords.append(ScoredCandidate(person: person, probability: MatchModel.probability(weight: weight), weight: weight, comparison: vector, vetoes: vetoes))
+            let scored = ScoredCandidate(person: person, probability: MatchModel.probability(weight: weight), weight: weight, comparison: vector, vetoes: vetoes)
+            if best == nil || weight > best!.weight { best = scored }
+            if vetoes.isEmpty, bestClean == nil || weight > bestClean!.weight { bestClean = scored }
+            if vetoes == [.twins], bestTwinsOnly == nil || weight > bestTwinsOnly!.weight { bestTwinsOnly = scored }
         }
         // The twins veto keeps a differently named child apart from a person. A person already
         // known by a given name that agrees with the mention's is not that: the record it is
         // "twins" with is a misspelling ("Elixa" beside "Eliza" when the mention says "Elgza").
         if givenAgrees, hard.contains(.twins) {
             hard.remove(.twins)
-            for index in scoredRecords.indices { scoredRecords[index].vetoes.removeAll { $0 == .twins } }
-        }
-        var best: ScoredCandidate?
-        var bestClean: ScoredCandidate?
-        for scored in scoredRecords {
-            if best == nil || scored.weight > best!.weight { best = scored }
-            if scored.vetoes.isEmpty, bestClean == nil || scored.weight > bestClean!.weight { bestClean = scored }
+            best?.vetoes.removeAll { $0 == .twins }
+            if var lifted = bestTwinsOnly, bestClean == nil || lifted.weight > bestClean!.weight {
+                lifted.vetoes = []
+                bestClean = lifted
+            }
         }
         // A person whose records already disagree (one of them a date of birth away from the
         // mention, say) is judged by the record that agrees, when that record is enough to link
