@@ -124,10 +124,12 @@ let package = Package(
             ],
             path: "benchmarks/intake/Sources"
         ),
+        // What several benchmarks share (machine description, percentiles).
+        .target(name: "BenchmarkSupport", path: "benchmarks/Support/Sources"),
         // The items benchmark (benchmarks/items): deadline sweeps and inbox reads over a million items.
         .executableTarget(
             name: "baton-bench-items",
-            dependencies: ["BatonCore", "BatonStore"],
+            dependencies: ["BenchmarkSupport", "BatonCore", "BatonStore"],
             path: "benchmarks/items/Sources"
         ),
         // The identity benchmarks (benchmarks/identity): accuracy on FEBRL and synthetic UK
@@ -141,21 +143,21 @@ let package = Package(
         // beside Cedar (cedarpy) on the same inputs; the shipped policy's share of intake.
         .executableTarget(
             name: "baton-bench-policy",
-            dependencies: ["BatonCore", "BatonPolicy", "BatonSigning"],
+            dependencies: ["BenchmarkSupport", "BatonCore", "BatonPolicy", "BatonSigning"],
             path: "benchmarks/policy/Sources"
         ),
         // The audit-log benchmark (benchmarks/audit): proofs on a 10,000,000-entry log, exporting
         // and verifying 1,000,000 entries with the real CLI, and the report beside intake on/off.
         .executableTarget(
             name: "baton-bench-audit",
-            dependencies: ["BatonCore", "BatonAudit", "BatonStore", "BatonSigning", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["BenchmarkSupport", "BatonCore", "BatonAudit", "BatonStore", "BatonSigning", .product(name: "GRDB", package: "GRDB.swift")],
             path: "benchmarks/audit/Sources"
         ),
         // The web UI benchmark (benchmarks/web): the lead's inbox and the auditor's loop-health page
         // over 1,000,000 items, rendered by a real `baton serve` and fetched over loopback HTTP.
         .executableTarget(
             name: "baton-bench-web",
-            dependencies: [
+            dependencies: ["BenchmarkSupport", 
                 "BatonCore", "BatonStore", "BatonSigning", "BatonIdentity",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "GRDB", package: "GRDB.swift"),

@@ -2,6 +2,7 @@ import BatonAudit
 import BatonCore
 import BatonSigning
 import BatonStore
+import BenchmarkSupport
 import Foundation
 
 /// Audit-log benchmark (benchmarks/audit; issue: "A record nobody can quietly change",
@@ -84,10 +85,8 @@ struct Options {
 }
 
 let machine: JSONValue = {
-    let cpu = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?
-        .split(separator: "\n").first { $0.hasPrefix("model name") }?.split(separator: ":").last?.trimmingCharacters(in: .whitespaces) ?? "?"
     return [
-        "cores": .number(Double(ProcessInfo.processInfo.activeProcessorCount)), "cpu": .string(cpu),
+        "cores": .number(Double(ProcessInfo.processInfo.activeProcessorCount)), "cpu": .string(cpuModel),
         "memoryGiB": .number(Double(ProcessInfo.processInfo.physicalMemory / (1 << 30))),
     ]
 }()

@@ -1,6 +1,7 @@
 import BatonCore
 import BatonPolicy
 import BatonSigning
+import BenchmarkSupport
 import Foundation
 
 /// Need-to-know decision benchmark (benchmarks/policy; issue: decision time beside Cedar).
@@ -97,8 +98,7 @@ func loading<T>(_ what: String, _ body: () throws(ConfigurationErrors) -> T) -> 
 func format(_ value: Double, _ digits: Int = 2) -> String { String(format: "%.\(digits)f", value) }
 
 let options = Options(CommandLine.arguments)
-let cpu = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?
-    .split(separator: "\n").first { $0.hasPrefix("model name") }?.split(separator: ":").last?.trimmingCharacters(in: .whitespaces) ?? "?"
+let cpu = cpuModel
 print("Baton need-to-know benchmark")
 print("  machine: \(ProcessInfo.processInfo.activeProcessorCount) cores, \(cpu)")
 

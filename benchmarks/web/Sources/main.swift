@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import BatonCore
+import BenchmarkSupport
 import Foundation
 import NIOCore
 import NIOHTTP1
@@ -50,20 +51,10 @@ struct Options {
     }
 }
 
-func percentile(_ values: [Double], _ p: Double) -> Double {
-    let sorted = values.sorted()
-    return sorted[min(sorted.count - 1, Int((Double(sorted.count - 1) * p).rounded()))]
-}
-
-func milliseconds(_ duration: Duration) -> Double {
-    Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
-}
-
 let options = Options(CommandLine.arguments)
 let target = 300.0
 let cores = ProcessInfo.processInfo.activeProcessorCount
-let cpu = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?
-    .split(separator: "\n").first { $0.hasPrefix("model name") }?.split(separator: ":").last?.trimmingCharacters(in: .whitespaces) ?? "?"
+let cpu = cpuModel
 print("Baton web UI benchmark")
 print("  machine: \(cores) cores, \(cpu), \(ProcessInfo.processInfo.physicalMemory / (1 << 30)) GiB")
 
