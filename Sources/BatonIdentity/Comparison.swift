@@ -21,6 +21,15 @@ public enum MatchField: String, Sendable, CaseIterable, Codable {
 
     /// The index of the "different" level: always the last.
     public var differentLevel: Int { levels.count - 1 }
+
+    /// The fields that together describe where a person lives: when several of them disagree,
+    /// they are one move, not several pieces of evidence (``MatchModel/weight(_:weights:)``).
+    public static let homeFields: Set<MatchField> = [.postcode, .address, .town]
+
+    /// By field index (``ComparisonVector/levels``): whether the field is one of ``homeFields``.
+    static let isHomeField: [Bool] = allCases.map(homeFields.contains)
+    /// By field index: the "different" level.
+    static let differentLevels: [Int] = allCases.map(\.differentLevel)
 }
 
 /// Two records compared field by field: for each field the level reached, or nil when either

@@ -8,7 +8,8 @@ import Yams
 /// probability for an automatic link and for human review.
 ///
 /// A comparison's match weight is log2(prior odds) plus, for every field both records have,
-/// log2(m/u) of the level reached. Parameters can be estimated from the hub's own records by
+/// log2(m/u) of the level reached (a move, several home fields "different", counted once:
+/// ``weight(_:weights:)``). Parameters can be estimated from the hub's own records by
 /// ``Estimator`` (random pairs for u, expectation–maximisation over blocked pairs for m), as
 /// Splink does.
 public struct MatchModel: Sendable, Equatable {
@@ -43,13 +44,28 @@ public struct MatchModel: Sendable, Equatable {
 
     public var priorWeight: Double { log2(prior / (1 - prior)) }
 
-    /// The match weight of a comparison.
+    /// The match weight of a comparison: the prior's plus each compared field's, except that
+    /// where more than one of the fields of a home (``MatchField/homeFields``) disagrees outright,
+    /// only the strongest of those disagreements counts.
+    ///
+    /// Postcode, address and town describe one home. A child who moves changes all three at once:
+    /// that is one piece of evidence (the records are from different homes), and adding the three
+    /// weights would count it three times. Agreements still add up: each of the three can be
+    /// mistyped on its own, so agreeing on all of them says more than agreeing on one.
     public func weight(_ vector: ComparisonVector, weights: [[Double]]) -> Double {
         var total = priorWeight
+        // The strongest disagreement among the home's fields (no allocation: this is the hot path).
+        var strongestMove: Double?
         for (index, level) in vector.levels.enumerated() {
-            if let level { total += weights[index][level] }
+            guard let level else { continue }
+            let weight = weights[index][level]
+            if MatchField.isHomeField[index], level == MatchField.differentLevels[index] {
+                strongestMove = min(strongestMove ?? weight, weight)
+            } else {
+                total += weight
+            }
         }
-        return total
+        return total + (strongestMove ?? 0)
     }
 
     public static func probability(weight: Double) -> Double {
@@ -127,6 +143,10 @@ public struct MatchModel: Sendable, Equatable {
         lines.append("comparisons:")
         for field in MatchField.allCases {
             guard let p = parameters[field] else { continue }
+            if field == .postcode {
+                lines.append("  # Postcode, address and town describe one home: when more than one of them is \"different\"")
+                lines.append("  # (a move), only the strongest of those disagreements counts.")
+            }
             lines.append("  # levels: \(field.levels.joined(separator: ", "))")
             lines.append("  \(field.rawValue):")
             lines.append("    m: \(list(p.m))")

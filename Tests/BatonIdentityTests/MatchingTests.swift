@@ -14,11 +14,11 @@ func shippedPolicy() throws -> (MatchModel, Nicknames) {
 
 func child(
     _ given: String, _ surname: String, dob: String?, sex: Sex? = nil, postcode: String? = nil, address: String? = nil,
-    nhs: String? = nil, upn: String? = nil
+    town: String? = nil, nhs: String? = nil, upn: String? = nil
 ) -> MatchRecord {
     MatchRecord(
         given: Normalise.nameParts(given), surname: Normalise.surnameParts(surname), dob: dob.flatMap { CalendarDate(iso8601: $0) },
-        sex: sex, postcode: postcode.flatMap(Normalise.postcode), address: address.map(Normalise.fold),
+        sex: sex, postcode: postcode.flatMap(Normalise.postcode), address: address.map(Normalise.fold), town: town.map(Normalise.fold),
         nhs: nhs.flatMap(Normalise.nhsNumber), upn: upn.flatMap(Normalise.upn))
 }
 
@@ -124,6 +124,35 @@ struct ResolverTests {
         // A transposed date is a typo: linked.
         let transposed = resolver.resolve(child("Noah", "Begum", dob: "2018-12-07", sex: .male, postcode: "NM5 2BB", address: "7 Mill Lane"), in: index)
         #expect(transposed.outcome == .linked(person))
+    }
+
+    @Test("a child at a new home (another postcode, address and town) goes to review: a move is one disagreement, not three")
+    func movedChild() throws {
+        let index = PersonIndex(nicknames: nicknames)
+        let person = UUID()
+        index.add(child("Poppy", "Hartley", dob: "2015-10-21", sex: .female, postcode: "NM1 4AB", address: "14 Heather Road", town: "Northmoor"), person: person)
+        let moved = child("Poppy", "Hartley", dob: "2015-10-21", sex: .female, postcode: "NM7 2XY", address: "3 Kiln Street", town: "Ashgrove")
+        #expect(resolver.resolve(moved, in: index).outcome == .review(candidate: person))
+
+        // The weight: every field's, but of the three home fields that disagree only the strongest.
+        let vector = resolver.comparator.compare(moved, try #require(index.records(of: person).first))
+        let weights = resolver.model.weights
+        let home = MatchField.allCases.indices.filter { MatchField.isHomeField[$0] }
+        #expect(home.allSatisfy { vector.levels[$0] == MatchField.differentLevels[$0] })
+        let others = vector.levels.indices.filter { !MatchField.isHomeField[$0] }.compactMap { i in vector.levels[i].map { weights[i][$0] } }
+        let strongest = try #require(home.map { weights[$0][vector.levels[$0]!] }.min())
+        #expect(abs(resolver.model.weight(vector, weights: weights) - (resolver.model.priorWeight + others.reduce(0, +) + strongest)) < 1e-9)
+
+        // One home field disagreeing still counts in full; agreements all add up.
+        let newTown = child("Poppy", "Hartley", dob: "2015-10-21", sex: .female, postcode: "NM1 4AB", address: "14 Heather Road", town: "Ashgrove")
+        let townOnly = resolver.comparator.compare(newTown, try #require(index.records(of: person).first))
+        let sum = townOnly.levels.indices.compactMap { i in townOnly.levels[i].map { weights[i][$0] } }.reduce(resolver.model.priorWeight, +)
+        #expect(abs(resolver.model.weight(townOnly, weights: weights) - sum) < 1e-9)
+        #expect(resolver.resolve(newTown, in: index).outcome == .linked(person))
+
+        // A different child of another name at the new home is still a new person.
+        let other = child("Poppy", "Hartley", dob: "2012-03-02", sex: .female, postcode: "NM7 2XY", address: "3 Kiln Street", town: "Ashgrove")
+        #expect(resolver.resolve(other, in: index).outcome == .new)
     }
 
     @Test("a person is judged by the record that agrees when another of its records is a date of birth away")
@@ -278,6 +307,51 @@ struct ModelTests {
         let again = try MatchModel.load(model.yaml(header: "test"))
         #expect(abs(again.prior - model.prior) / model.prior < 1e-4)
         #expect(again.parameters[.dob]!.m.count == 4)
+    }
+
+    @Test("EM learns how often the same child is recorded at another home, instead of deciding that children never move")
+    func estimateMoves() throws {
+        let (model, nicknames) = try shippedPolicy()
+        let index = PersonIndex(nicknames: nicknames)
+        var random = SeededGenerator(seed: 11)
+        let given = ["amelia", "noah", "isla", "leo", "ava", "jack", "mia", "oscar", "ivy", "theo", "ruby", "arlo"]
+        let surnames = ["smith", "khan", "jones", "patel", "brown", "evans", "okafor", "nowak", "hughes", "begum", "walsh", "reid"]
+        let towns = ["northmoor", "ashgrove", "fellside", "moorbridge", "hollinwood"]
+        func home(_ random: inout SeededGenerator) -> (postcode: String, address: String, town: String) {
+            let district = 1 + Int(random.next() % 9)
+            return ("NM\(district) \(random.next() % 10)\(["AB", "DR", "QT", "XY"][Int(random.next() % 4)])",
+                "\(1 + random.next() % 150) \(["kiln street", "heather road", "mill lane", "cotton close"][Int(random.next() % 4)])",
+                towns[Int(random.next() % 5)])
+        }
+        var moved = 0
+        var duplicates = 0
+        for _ in 0..<600 {
+            let at = home(&random)
+            let record = MatchRecord(
+                given: [given[Int(random.next() % 12)]], surname: [surnames[Int(random.next() % 12)]],
+                dob: CalendarDate(daysSinceEpoch: 15_000 + Int(random.next() % 4_000)), sex: random.next() % 2 == 0 ? .female : .male,
+                postcode: at.postcode, address: at.address, town: at.town)
+            index.add(record, person: UUID())
+            guard random.next() % 2 == 0 else { continue }
+            duplicates += 1
+            var copy = record
+            if random.next() % 5 == 0 {
+                // A move: all three fields change together.
+                moved += 1
+                var next = home(&random)
+                while next.town == at.town { next = home(&random) }
+                (copy.postcode, copy.address, copy.town) = (next.postcode, next.address, next.town)
+            }
+            index.add(copy, person: UUID())
+        }
+        let share = Double(moved) / Double(duplicates)
+        let report = Estimator(comparator: Comparator(nicknames: nicknames), randomPairs: 50_000).estimate(from: index, starting: model)
+        for field in [MatchField.postcode, .address, .town] {
+            let m = try #require(report.model.parameters[field]).m
+            // About one duplicate in five moved; the estimate must see most of them as matches.
+            #expect(m[field.differentLevel] > share * 0.6, "\(field): m(different) \(m[field.differentLevel]) with \(moved) of \(duplicates) moved")
+            #expect(m[field.differentLevel] < share * 1.6)
+        }
     }
 
     @Test("EM on records with known duplicates learns that agreement means a match")

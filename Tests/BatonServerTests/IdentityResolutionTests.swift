@@ -201,6 +201,42 @@ struct IdentityResolutionTests {
         }
     }
 
+    @Test("a child referred from a new home (postcode, address and town all different) goes to review, not silently to a new record")
+    func movedChildGoesToReview() async throws {
+        let hub = try TestHub()
+        try await hub.run { _, client in
+            let first = try await client.accepted(try caseMessage(hub, from: "police-test", subjects: [[
+                "ref": "c1", "givenName": "Tilly", "familyName": "Marsh", "dateOfBirth": "2014-06-19", "sex": "female",
+                "address": ["lines": ["22 Foxglove Grove", "Hollinwood"], "postcode": "NM7 7LR"],
+            ]]))
+            hub.clock.advance(by: 600)
+            let second = try await client.accepted(try caseMessage(hub, from: "school-test", subjects: [[
+                "ref": "c1", "givenName": "Tilly", "familyName": "Marsh", "dateOfBirth": "2014-06-19", "sex": "female",
+                "address": ["lines": ["97 Plover Court", "Ashgrove"], "postcode": "NM4 5TY"],
+            ]]))
+            #expect(second.objects("subjects").first?.string("match") == "review")
+            let queue = try await client.readJSON("/v1/identity/reviews", as: "mash-test", hub: hub)
+            let review = try #require(queue.objects("reviews").first)
+            #expect(review.string("candidate") == subjectPerson(first))
+            let reasons = review["reasons"]?.arrayValue ?? []
+            #expect(reasons.contains(.string("recorded-at-another-home")))
+            #expect(reasons.contains(.string("score-between-thresholds")))
+            let rows = Dictionary(uniqueKeysWithValues: review.objects("comparison").compactMap { row in row.string("field").map { ($0, row) } })
+            for field in ["postcode", "address", "town"] { #expect(rows[field]?.string("agreement") == "different") }
+            #expect(rows["postcode"]?.string("mention") == "NM4 5TY")
+            #expect(rows["postcode"]?.string("candidate") == "NM7 7LR")
+
+            // A third agency's record of her at the first home links to the first record as before.
+            hub.clock.advance(by: 600)
+            let third = try await client.accepted(try caseMessage(hub, from: "police-test", subjects: [[
+                "ref": "c1", "givenName": "Tilly", "familyName": "Marsh", "dateOfBirth": "2014-06-19", "sex": "female",
+                "address": ["lines": ["22 Foxglove Grove", "Hollinwood"], "postcode": "NM7 7LR"],
+            ]]))
+            #expect(third.objects("subjects").first?.string("match") == "linked")
+            #expect(subjectPerson(third) == subjectPerson(first))
+        }
+    }
+
     @Test("merge by hand and unmerge round trip: the items about each child follow their mentions there and back")
     func mergeUnmergeRoundTrip() async throws {
         let hub = try TestHub()

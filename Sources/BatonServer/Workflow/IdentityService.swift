@@ -182,6 +182,10 @@ final class IdentityService: Sendable {
         }
         reasons += best.vetoes.map(\.rawValue)
         if best.probability < model.linkThreshold { reasons.append("score-between-thresholds") }
+        // Postcode, address and town all different where recorded (at least two of them): perhaps
+        // the same child after a move; the reviewer checks with someone who knows the family.
+        let home = MatchField.homeFields.compactMap { field in best.comparison[field].map { $0 == field.differentLevel } }
+        if home.count >= 2, home.allSatisfy({ $0 }) { reasons.append("recorded-at-another-home") }
         if let second = resolution.candidates.dropFirst().first, best.weight - second.weight < 5, second.probability >= model.reviewThreshold {
             reasons.append("close-second-candidate")
         }
