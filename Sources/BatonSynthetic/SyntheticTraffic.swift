@@ -317,14 +317,19 @@ public struct SyntheticTraffic: Sendable {
                 upn: urn.map { nextUPN(establishment: $0 == area.primaryURN ? "2001" : "4001", year: dateOfBirth.year % 100 + 4) },
                 schoolURN: urn))
         }
+        // Adults are born on any day of the year, not all on the same few days: people with the
+        // same name and date of birth at two addresses are rare in a real area, and should be here.
+        func adultBirth(_ youngest: Int, _ range: Int) -> CalendarDate {
+            CalendarDate(daysSinceEpoch: today.daysSinceEpoch - 365 * (youngest + Int(random.next() % UInt64(range))) - Int(random.next() % 365))
+        }
         let mother = Adult(givenName: SyntheticArea.adultWomen.pick(&random), familyName: familyName,
-                           dateOfBirth: CalendarDate(daysSinceEpoch: today.daysSinceEpoch - 365 * (24 + Int(random.next() % 20))), sex: .female, role: .mother)
+                           dateOfBirth: adultBirth(24, 20), sex: .female, role: .mother)
         var adults = [mother]
         var perpetrator: Int?
         if Double.chance(0.6, &random) {
             let partnerFamily = Double.chance(0.5, &random) ? familyName : SyntheticArea.surnames.pick(&random)
             adults.append(Adult(givenName: SyntheticArea.adultMen.pick(&random), familyName: partnerFamily,
-                                dateOfBirth: CalendarDate(daysSinceEpoch: today.daysSinceEpoch - 365 * (24 + Int(random.next() % 25))),
+                                dateOfBirth: adultBirth(24, 25),
                                 sex: .male, role: partnerFamily == familyName ? .father : .partnerOfParent))
             if Double.chance(0.5, &random) { perpetrator = 1 }
         }

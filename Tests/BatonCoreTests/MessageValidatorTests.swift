@@ -80,6 +80,25 @@ struct MessageValidatorTests {
         }
     }
 
+    @Test("synthetic adults are born on days spread over the year, so that namesakes with one birthday stay rare")
+    func syntheticAdultBirthdays() {
+        var traffic = SyntheticTraffic(seed: 5)
+        let start = Date(timeIntervalSince1970: 1_795_339_800)
+        var birthdays = Set<String>()
+        var adults = 0
+        for index in 0..<800 {
+            let message = traffic.next(at: start + Double(index * 60))
+            for person in message.payload.objectValue?["persons"]?.arrayValue ?? [] {
+                guard let born = person.objectValue?["dateOfBirth"]?.stringValue else { continue }
+                adults += 1
+                birthdays.insert(String(born.dropFirst(5)))
+            }
+        }
+        #expect(adults > 300)
+        // Month and day: the old generator gave every adult one of a handful.
+        #expect(birthdays.count > 200, "\(birthdays.count) distinct birthdays among \(adults) adults")
+    }
+
     @Test("an impossible date of birth is reported at its pointer")
     func invalidDateOfBirth() {
         let result = problems(modified { object in
