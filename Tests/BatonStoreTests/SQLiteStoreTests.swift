@@ -40,6 +40,31 @@ struct SQLiteStoreTests {
         try await store.close()
     }
 
+    @Test("checkpoints are the background checkpointer's: committed messages reach the database file without the writer copying them")
+    func backgroundCheckpoints() async throws {
+        let path = try temporaryDatabase()
+        let store = try SQLiteStore(path: path)
+        // The writer's own automatic checkpoint is only a backstop, far above what this test writes.
+        #expect(try await store.pragma("wal_autocheckpoint") == "10000")
+        for _ in 0..<20 { _ = try await store.accept(incoming(), receipt: receiptMaker) }
+        // A copy of the database file alone (no log) holds the messages once a checkpoint has run.
+        let copy = path + ".copy"
+        var found = 0
+        for _ in 0..<60 where found < 20 {
+            try await Task.sleep(for: .milliseconds(100))
+            try? FileManager.default.removeItem(atPath: copy)
+            try FileManager.default.copyItem(atPath: path, toPath: copy)
+            var configuration = Configuration()
+            configuration.readonly = true
+            let alone = try DatabaseQueue(path: copy, configuration: configuration)
+            // Until a checkpoint has copied the schema too, the file alone has no table at all.
+            found = (try? await alone.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM message") ?? 0 }) ?? 0
+            try alone.close()
+        }
+        #expect(found == 20)
+        try await store.close()
+    }
+
     @Test("every accepted message and every write waits for a sync of the write-ahead log")
     func commitsAreSynced() async throws {
         let counter = SyncCounter()

@@ -71,8 +71,8 @@ public final class SQLiteStore: HubStore {
             // 32 MiB of page cache per connection, so the indexes the writer touches stay hot.
             try db.execute(sql: "PRAGMA cache_size = -32768")
             // Checkpoints are the ``WALCheckpointer``'s job, off the writer's path; committing
-            // connections only step in if it falls far behind (40 MiB of WAL).
-            try db.execute(sql: "PRAGMA wal_autocheckpoint = 1000")
+            // connections only step in if it falls far behind (10,000 pages: 40 MiB of WAL).
+            try db.execute(sql: "PRAGMA wal_autocheckpoint = 10000")
         }
         let pool = try DatabasePool(path: path, configuration: configuration)
         try SQLiteSchema.migrator.migrate(pool)
