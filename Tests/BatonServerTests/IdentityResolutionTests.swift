@@ -204,7 +204,7 @@ struct IdentityResolutionTests {
     @Test("a child referred from a new home (postcode, address and town all different) goes to review, not silently to a new record")
     func movedChildGoesToReview() async throws {
         let hub = try TestHub()
-        try await hub.run { _, client in
+        try await hub.run { baton, client in
             let first = try await client.accepted(try caseMessage(hub, from: "police-test", subjects: [[
                 "ref": "c1", "givenName": "Tilly", "familyName": "Marsh", "dateOfBirth": "2014-06-19", "sex": "female",
                 "address": ["lines": ["22 Foxglove Grove", "Hollinwood"], "postcode": "NM7 7LR"],
@@ -225,6 +225,18 @@ struct IdentityResolutionTests {
             for field in ["postcode", "address", "town"] { #expect(rows[field]?.string("agreement") == "different") }
             #expect(rows["postcode"]?.string("mention") == "NM4 5TY")
             #expect(rows["postcode"]?.string("candidate") == "NM7 7LR")
+
+            // The MASH's review page says why in words, on the list and on the review.
+            try await WebUITests.accounts(baton, [("sw.mash", "Jo Rowntree", "mash-test", "lead")])
+            let browser = TestBrowser(client)
+            #expect(try await browser.signIn("sw.mash").status == .seeOther)
+            let words = "Recorded at another home (postcode, address and town all differ): perhaps the same child after a move"
+            #expect(try await browser.get("/ui/reviews").status == .ok)
+            #expect(browser.lastText.contains(words))
+            #expect(try await browser.get("/ui/reviews/\(try #require(review.string("id")))").status == .ok)
+            #expect(browser.lastText.contains("<li>\(words)</li>"))
+            #expect(browser.lastText.contains("<li>The match probability is between the review and link thresholds</li>"))
+            #expect(!browser.lastText.contains("recorded-at-another-home"))
 
             // A third agency's record of her at the first home links to the first record as before.
             hub.clock.advance(by: 600)

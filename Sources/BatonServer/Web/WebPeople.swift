@@ -102,7 +102,7 @@ extension WebUI {
         context["reviews"] = reviews.map { review -> [String: Any] in
             [
                 "id": review.id, "created": WebText.dateTime(review.createdAt), "probability": String(format: "%.1f%%", review.probability * 100),
-                "reasons": review.reasons.joined(separator: "; "),
+                "reasons": review.reasons.map(WebText.reviewReason).joined(separator: "; "),
             ]
         }
         context["count"] = reviews.count
@@ -125,7 +125,7 @@ extension WebUI {
         context["review"] = [
             "id": id, "status": WebText.label(view["status"]?.stringValue ?? ""), "open": view["status"]?.stringValue == "open",
             "probability": String(format: "%.1f%%", (view["probability"]?.numberValue ?? 0) * 100),
-            "reasons": (view["reasons"]?.arrayValue ?? []).compactMap(\.stringValue),
+            "reasons": (view["reasons"]?.arrayValue ?? []).compactMap(\.stringValue).map(WebText.reviewReason),
             "sender": agencyName(view["mention"]?.objectValue?["sender"]?.stringValue ?? ""),
             "received": WebText.dateTime(view["mention"]?.objectValue?["receivedAt"]?.stringValue) ?? "",
             "person": view["person"]?.stringValue ?? "", "candidate": view["candidate"]?.stringValue ?? "",

@@ -140,6 +140,21 @@ enum WebText {
         return words.prefix(1).uppercased() + words.dropFirst()
     }
 
+    /// Why a match went to review, in words a reviewer acts on (the API gives the codes).
+    static func reviewReason(_ code: String) -> String {
+        switch code {
+        case "twins": "Twins or siblings: the same family name, home and date of birth, but different given names"
+        case "different-nhs-numbers": "Two different NHS numbers"
+        case "sex-conflict": "The recorded sex differs"
+        case "dates-of-birth-differ": "The dates of birth differ by more than a typing slip"
+        case "score-between-thresholds": "The match probability is between the review and link thresholds"
+        case "close-second-candidate": "Another person matches almost as well"
+        case "identifiers-point-at-two-people": "Its identifiers point at two different people"
+        case "recorded-at-another-home": "Recorded at another home (postcode, address and town all differ): perhaps the same child after a move"
+        default: label(code)
+        }
+    }
+
     /// A GOV.UK tag colour for an item status or risk.
     static func tagClass(status: String) -> String {
         switch status {
