@@ -513,36 +513,40 @@ def pct(x, digits=2) -> str:
 
 
 def seconds(r: dict, tool: str) -> str:
+    if tool == "baton_at_splink_threshold":
+        return ""
     t = r.get("baton_seconds") if tool == "baton" else r.get("splink_run", {}).get("seconds")
     return "" if t is None else f"{t:.1f} s"
 
 
 def print_table(results: dict) -> None:
-    header = (f"{'set':<8} {'records':>7} {'true pairs':>10}  {'linker':<7} {'precision':>9} "
+    header = (f"{'set':<8} {'records':>7} {'true pairs':>10}  {'linker':<9} {'precision':>9} "
               f"{'recall':>8} {'F1':>8} {'rec+rev':>8} {'review':>7} {'false links':>11} {'time':>8}")
     print(header)
     print("-" * len(header))
     for name, r in results.items():
         first = True
-        for tool in ("baton", "splink", "splink_vetoed"):
+        for tool in ("baton", "baton_at_splink_threshold", "splink", "splink_vetoed"):
             m = r.get(tool)
-            if m is None and tool == "splink_vetoed":
+            if m is None and tool in ("splink_vetoed", "baton_at_splink_threshold"):
                 continue
             lead = f"{name:<8} {r['records']:>7} {r['true_pairs']:>10}" if first else " " * 27
             first = False
             if m is None:
                 note = r.get(f"{tool}_error") or ("not run" if tool == "splink" else "no output")
-                print(f"{lead}  {tool:<7} {note}")
+                print(f"{lead}  {tool:<9} {note}")
                 continue
-            label = {"splink_vetoed": "splink+v"}.get(tool, tool)
-            print(f"{lead}  {label:<7} {pct(m['precision']):>9} {pct(m['recall']):>8} "
+            label = {"splink_vetoed": "splink+v", "baton_at_splink_threshold": "baton@.99"}.get(tool, tool)
+            print(f"{lead}  {label:<9} {pct(m['precision']):>9} {pct(m['recall']):>8} "
                   f"{m['f1']:>8.4f} {pct(m['recall_with_review']):>8} {pct(m['review_rate'], 1):>7} "
                   f"{m['false_links']:>11} {seconds(r, tool):>8}")
         if r.get("ceiling"):
             c = r["ceiling"]
-            print(f"{'':27}  {'ceiling':<7} {'100.00%':>9} {pct(c['recall']):>8} {c['f1']:>8.4f}")
+            print(f"{'':27}  {'ceiling':<9} {'100.00%':>9} {pct(c['recall']):>8} {c['f1']:>8.4f}")
     print("(splink+v: Splink's pairs with the issue's vetoes applied before clustering; ceiling: the best "
           "any linker can do under those vetoes, knowing the truth)")
+    print(f"(baton@.99: Baton's linker and model with its link threshold at Splink's, {AUTO_THRESHOLD}; the shipped "
+          "policy links at 0.999)")
     print(f"(Splink: automatic links at match probability {AUTO_THRESHOLD}; review band "
           f"{REVIEW_THRESHOLD}-{AUTO_THRESHOLD}, emulated in file order)")
 
@@ -590,6 +594,16 @@ def judge(results: dict) -> list[dict]:
             "detail": ", ".join(f"{s} ceiling {ceilings[s]['f1']:.4f} (Baton {baton[s]['f1']:.4f}) vs Splink {splink[s]['f1']:.4f}"
                                 for s in results if baton[s] and splink[s] and ceilings[s])
             + f"; Splink's F1 is within reach under the vetoes on {', '.join(reachable) or 'no set'}"})
+    at_threshold = {s: r.get("baton_at_splink_threshold") for s, r in results.items()}
+    if any(at_threshold.values()) and any(vetoed.values()):
+        level = {s: (None if at_threshold[s] is None or vetoed[s] is None else at_threshold[s]["f1"] >= vetoed[s]["f1"])
+                 for s in results}
+        targets.append({
+            "target": f"(not a target) like for like at one threshold: Baton at Splink's {AUTO_THRESHOLD} beside splink+v",
+            "status": "INFO", "by_set": level,
+            "detail": ", ".join(f"{s} {at_threshold[s]['f1']:.4f} vs {vetoed[s]['f1']:.4f} "
+                                f"(precision {pct(at_threshold[s]['precision'])}, {at_threshold[s]['false_links']} false)"
+                                for s in results if at_threshold[s] and vetoed[s])})
     review = {s: (None if m is None else m["review_rate"] <= TARGET_REVIEW) for s, m in baton.items()}
     verdict(f"Baton review <= {TARGET_REVIEW:.0%} of records on every set", review,
             ", ".join(f"{s} {pct(m['review_rate'], 1)}" for s, m in baton.items() if m))
@@ -736,6 +750,12 @@ def main() -> None:
                 print(f"{name}: {r['baton_error']}", file=sys.stderr)
         else:
             r["baton"] = None
+        # The same linker at Splink's automatic-link threshold (written by the run script).
+        at_splink = args.out / f"{name}.baton-at-splink-threshold.csv"
+        if args.input is None and r["baton"] is not None and at_splink.exists():
+            out = pd.read_csv(at_splink, dtype=str, keep_default_na=False, na_values=[])
+            check_output(truth, out, str(at_splink))
+            r["baton_at_splink_threshold"] = pairwise_metrics(truth, out)
         timing = baton_path.with_suffix(".seconds") if baton_path is not None else None
         if r["baton"] is not None and timing is not None and timing.exists():
             r["baton_seconds"] = float(timing.read_text().strip())   # written by the run script

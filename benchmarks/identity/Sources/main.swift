@@ -65,7 +65,7 @@ func rows(of input: String) -> [[String: String]] {
 
 func link(_ arguments: [String]) {
     guard let input = option("--input", in: arguments), let output = option("--output", in: arguments) else {
-        fail("usage: link --input set.csv --output set.baton.csv [--model identity.yaml] [--nicknames nicknames.csv] [--no-estimate]")
+        fail("usage: link --input set.csv --output set.baton.csv [--model identity.yaml] [--nicknames nicknames.csv] [--no-estimate] [--link-threshold P]")
     }
     let (policyModel, nicknames) = loadPolicy(arguments)
     let rows = rows(of: input)
@@ -86,6 +86,14 @@ func link(_ arguments: [String]) {
         }
     }
 
+    // The policy's link threshold unless told otherwise (the benchmark also links at Splink's, to
+    // compare the linkers at one threshold).
+    if let text = option("--link-threshold", in: arguments) {
+        guard let threshold = Double(text), threshold >= model.reviewThreshold, threshold < 1 else {
+            fail("--link-threshold \(text): need a match probability at or above the review threshold (\(model.reviewThreshold)) and below 1")
+        }
+        model.linkThreshold = threshold
+    }
     let resolver = Resolver(model: model, nicknames: nicknames)
     let index = PersonIndex(nicknames: nicknames)
     var firstRecord: [UUID: String] = [:]
