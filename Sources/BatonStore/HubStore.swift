@@ -213,6 +213,9 @@ public protocol StoreReader {
     func items(about person: PersonID) throws -> [Item]
     /// Open items about `person` with `purpose`, oldest first.
     func openItems(about person: PersonID, purpose: String) throws -> [Item]
+    /// The ids of the items about `person` (open and closed) with `purpose`, oldest first: what
+    /// needs only to know they exist reads no bodies.
+    func itemIDs(about person: PersonID, purpose: String) throws -> [ItemID]
     /// An agency's items with `purpose` (open, closed, or either when nil), newest first, at most `limit`.
     func items(recipient: AgencyID, purpose: String, open: Bool?, limit: Int) throws -> [Item]
     /// Items about `person` created at or after `since`.

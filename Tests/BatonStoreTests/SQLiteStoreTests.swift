@@ -266,6 +266,7 @@ extension StatementPreparationTests {
             ("open items of a purpose", SQLiteTransaction.openItemsSQL),
             ("open item count", SQLiteTransaction.openItemCountSQL),
             ("items about a person", SQLiteTransaction.itemsAboutSQL),
+            ("ids of items of a purpose about a person", SQLiteTransaction.itemIDsAboutSQL),
             ("mentions of a person", SQLiteTransaction.mentionsOfPersonSQL),
             ("events counted for a person", SQLiteTransaction.eventCountSQL(events: 2)),
             ("a recipient's items of a purpose", SQLiteTransaction.itemsOfRecipientSQL(open: true)),

@@ -52,6 +52,7 @@ final class RecordingTransaction: StoreTransaction {
     func items(about person: PersonID) throws -> [Item] { try base.items(about: person) }
     func items(about person: PersonID, createdSince since: Date) throws -> [Item] { try base.items(about: person, createdSince: since) }
     func openItems(about person: PersonID, purpose: String) throws -> [Item] { try base.openItems(about: person, purpose: purpose) }
+    func itemIDs(about person: PersonID, purpose: String) throws -> [ItemID] { try base.itemIDs(about: person, purpose: purpose) }
     func items(recipient: AgencyID, purpose: String, open: Bool?, limit: Int) throws -> [Item] {
         try base.items(recipient: recipient, purpose: purpose, open: open, limit: limit)
     }

@@ -51,7 +51,7 @@ struct StrategyDiscussions: Sendable {
         let persons = subjects.compactMap { spec.personByRef[$0] }
         var earlier: [String] = []
         for person in Set(persons) {
-            earlier += try transaction.items(about: person).filter { $0.purpose == SystemPurpose.strategyDiscussion }.map(\.id.rawValue)
+            earlier += try transaction.itemIDs(about: person, purpose: SystemPurpose.strategyDiscussion).map(\.rawValue)
         }
         var details = ["urgency": spec.urgency.rawValue, "requestedBy": spec.requester.rawValue]
         if !earlier.isEmpty { details["earlierDiscussions"] = Array(Set(earlier)).sorted().joined(separator: " ") }

@@ -367,6 +367,16 @@ struct SQLiteTransaction: StoreTransaction {
         return try String.fetchAll(statement, arguments: [person.rawValue, purpose]).map(Self.decodeItem)
     }
 
+    static let itemIDsAboutSQL = """
+        SELECT i.id FROM item_subject s JOIN item i ON i.id = s.item_id WHERE s.person_id = ? AND i.purpose = CAST(? AS TEXT)
+        ORDER BY i.created_at, i.id
+        """
+
+    func itemIDs(about person: PersonID, purpose: String) throws -> [ItemID] {
+        let statement = try db.cachedStatement(sql: Self.itemIDsAboutSQL)
+        return try String.fetchAll(statement, arguments: [person.rawValue, purpose]).compactMap(ItemID.init(rawValue:))
+    }
+
     static func itemsOfRecipientSQL(open: Bool?) -> String {
         let openClause = open.map { $0 ? " AND is_open = 1" : " AND is_open = 0" } ?? ""
         return "SELECT body FROM item WHERE recipient = ? AND purpose = CAST(? AS TEXT)\(openClause) ORDER BY created_at DESC, id DESC LIMIT ?"
