@@ -43,6 +43,27 @@ public struct ComparisonVector: Sendable, Hashable {
     }
 
     public init(levels: [Int?] = Array(repeating: nil, count: MatchField.allCases.count)) { self.levels = levels }
+
+    /// Calls `body` with each compared field (index, level) that counts as evidence: every one
+    /// that `included`, except that of the home's fields (``MatchField/homeFields``) at their
+    /// "different" level only the one of lowest `strength` (the strongest disagreement) counts. A
+    /// move changes postcode, address and town at once: one piece of evidence, not three. The
+    /// model's weight and the estimator's likelihood both count through this, so they agree.
+    func forEachCounted(
+        including included: (Int) -> Bool = { _ in true }, strength: (Int, Int) -> Double, _ body: (Int, Int) -> Void
+    ) {
+        var move: (field: Int, level: Int, strength: Double)?
+        for (field, level) in levels.enumerated() {
+            guard let level, included(field) else { continue }
+            if MatchField.isHomeField[field], level == MatchField.differentLevels[field] {
+                let value = strength(field, level)
+                if move == nil || value < move!.strength { move = (field, level, value) }
+            } else {
+                body(field, level)
+            }
+        }
+        if let move { body(move.field, move.level) }
+    }
 }
 
 /// Compares two normalised records.

@@ -116,23 +116,10 @@ public struct Estimator: Sendable {
             for vector in vectors {
                 var lm = logShare
                 var lu = logOther
-                // As the model weighs them: of the home's fields that disagree outright, only the
-                // strongest disagreement counts (one move, not three).
-                var moved: (m: Double, u: Double)?
-                for (f, level) in vector.levels.enumerated() where used[f] {
-                    guard let level else { continue }
-                    let fm = log(max(m[f][level], 1e-12))
-                    let fu = log(max(u[f][level], 1e-12))
-                    if MatchField.isHomeField[f], level == MatchField.differentLevels[f] {
-                        if moved == nil || fm - fu < moved!.m - moved!.u { moved = (fm, fu) }
-                        continue
-                    }
-                    lm += fm
-                    lu += fu
-                }
-                if let moved {
-                    lm += moved.m
-                    lu += moved.u
+                // Counted as the model weighs them (one move, not three).
+                vector.forEachCounted(including: { used[$0] }, strength: { log(max(m[$0][$1], 1e-12)) - log(max(u[$0][$1], 1e-12)) }) { f, level in
+                    lm += log(max(m[f][level], 1e-12))
+                    lu += log(max(u[f][level], 1e-12))
                 }
                 let p = 1 / (1 + exp(lu - lm))
                 total += p

@@ -54,18 +54,8 @@ public struct MatchModel: Sendable, Equatable {
     /// mistyped on its own, so agreeing on all of them says more than agreeing on one.
     public func weight(_ vector: ComparisonVector, weights: [[Double]]) -> Double {
         var total = priorWeight
-        // The strongest disagreement among the home's fields (no allocation: this is the hot path).
-        var strongestMove: Double?
-        for (index, level) in vector.levels.enumerated() {
-            guard let level else { continue }
-            let weight = weights[index][level]
-            if MatchField.isHomeField[index], level == MatchField.differentLevels[index] {
-                strongestMove = min(strongestMove ?? weight, weight)
-            } else {
-                total += weight
-            }
-        }
-        return total + (strongestMove ?? 0)
+        vector.forEachCounted(strength: { weights[$0][$1] }) { total += weights[$0][$1] }
+        return total
     }
 
     public static func probability(weight: Double) -> Double {

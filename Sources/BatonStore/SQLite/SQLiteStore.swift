@@ -16,7 +16,8 @@ import Logging
 /// one. Concurrent submissions share transactions through ``GroupCommitter``. Statement journals
 /// (one savepoint per message in a shared transaction) are kept in memory, and checkpoints
 /// (copying the WAL back into the database file, with its own sync) run on their own connection
-/// in the background (``WALCheckpointer``), so the writer only ever appends to the WAL.
+/// in the background (``WALCheckpointer``), so the writer appends to the WAL and only copies it back
+/// as a backstop (10,000 pages).
 ///
 /// Reads on other connections may see a commit a sync (about a millisecond) before it is durable;
 /// anything that leaves the hub because of what it read (a push to a webhook) first waits for
