@@ -97,6 +97,15 @@ func link(_ arguments: [String]) {
     let resolver = Resolver(model: model, nicknames: nicknames)
     let index = PersonIndex(nicknames: nicknames)
     var firstRecord: [UUID: String] = [:]
+    // Person ids from a seeded generator: candidates tied on weight are ordered by id, so random
+    // ids made which of them a review names vary from run to run.
+    var idGenerator = SeededGenerator(seed: 2026)
+    func newPerson() -> UUID {
+        let (high, low) = (idGenerator.next(), idGenerator.next())
+        return withUnsafeBytes(of: (high.bigEndian, low.bigEndian)) { bytes in
+            UUID(uuid: bytes.load(as: uuid_t.self))
+        }
+    }
     var lines = ["rec_id,person,outcome,candidate,score"]
     var outcomes: [String: Int] = [:]
     let linking = Date()
@@ -106,9 +115,9 @@ func link(_ arguments: [String]) {
         var candidate = ""
         switch resolution.outcome {
         case .linked(let existing): person = existing
-        case .new: person = UUID()
+        case .new: person = newPerson()
         case .review(let other):
-            person = UUID()
+            person = newPerson()
             candidate = firstRecord[other] ?? ""
         }
         index.add(record, person: person)
