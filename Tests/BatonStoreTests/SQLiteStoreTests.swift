@@ -277,4 +277,36 @@ extension StatementPreparationTests {
             #expect(plan.first { $0.hasPrefix("SEARCH") }.map { $0.contains("person_id=?") || $0.contains("recipient=?") } == true, "\(name): \(plan)")
         }
     }
+    /// Each full, non-unique index whose columns begin another full index on the same table.
+    static func redundantIndexes(_ db: Database) throws -> [String] {
+        var found: [String] = []
+        for table in try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table'") {
+            let indexes = try Row.fetchAll(db, sql: "SELECT name, \"unique\", partial FROM pragma_index_list(?)", arguments: [table])
+                .map { row -> (name: String, unique: Bool, partial: Bool, columns: [String]) in
+                    let name: String = row["name"]
+                    let columns = try String.fetchAll(db, sql: "SELECT name FROM pragma_index_info(?) ORDER BY seqno", arguments: [name])
+                    return (name, row["unique"], row["partial"], columns)
+                }
+            for shorter in indexes where !shorter.unique && !shorter.partial {
+                for longer in indexes where longer.name != shorter.name && !longer.partial
+                    && longer.columns.count >= shorter.columns.count && Array(longer.columns.prefix(shorter.columns.count)) == shorter.columns
+                {
+                    found.append("\(table): \(shorter.name) \(shorter.columns) is the start of \(longer.name) \(longer.columns)")
+                }
+            }
+        }
+        return found
+    }
+
+    @Test("no index is the leading part of another on its table (each costs every insert inside the intake transaction)")
+    func noRedundantIndexes() throws {
+        let path = try temporaryDatabase()
+        _ = try SQLiteStore(path: path)
+        let queue = try DatabaseQueue(path: path)
+        let redundant = try queue.read(Self.redundantIndexes)
+        #expect(redundant.isEmpty, "\(redundant)")
+        // The check is real: it finds the index that migration 9 dropped, were it back.
+        try queue.write { db in try db.execute(sql: "CREATE INDEX mention_person ON mention (person_id)") }
+        #expect(try queue.read(Self.redundantIndexes) == ["mention: mention_person [\"person_id\"] is the start of mention_subject_person [\"person_id\", \"role\", \"message_sequence\"]"])
+    }
 }
