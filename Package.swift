@@ -117,10 +117,13 @@ let package = Package(
         .executableTarget(
             name: "baton-bench-intake",
             dependencies: [
-                "BatonCore", "BatonSigning", "BatonSynthetic",
+                "BatonCore", "BatonSigning", "BatonStore", "BatonSynthetic",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             path: "benchmarks/intake/Sources"
         ),

@@ -21,19 +21,25 @@ struct PhaseResult {
     }
 }
 
-/// Hands out pre-signed request bodies, each once.
+/// Hands out pre-signed request bodies, each once (or, with `cycle`, round and round: for the
+/// floor's servers, which keep no state about what they saw).
 final class BodySource: Sendable {
     private let bodies: [ByteBuffer]
+    private let cycle: Bool
     private let next = Atomic<Int>(0)
 
-    init(_ bodies: [ByteBuffer]) { self.bodies = bodies }
+    init(_ bodies: [ByteBuffer], cycle: Bool = false) {
+        self.bodies = bodies
+        self.cycle = cycle
+    }
 
     func take() -> ByteBuffer? {
         let index = next.wrappingAdd(1, ordering: .relaxed).oldValue
+        if cycle { return bodies[index % bodies.count] }
         return index < bodies.count ? bodies[index] : nil
     }
 
-    var used: Int { min(next.load(ordering: .relaxed), bodies.count) }
+    var used: Int { cycle ? next.load(ordering: .relaxed) : min(next.load(ordering: .relaxed), bodies.count) }
 
     private let exhausted = Atomic<Bool>(false)
     func markExhausted() { exhausted.store(true, ordering: .relaxed) }

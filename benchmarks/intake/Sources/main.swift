@@ -28,6 +28,7 @@ struct Options {
     var quick = false
     var serveArguments: [String] = []
     var peakOnly = false
+    var floor = true
 
     init(_ arguments: [String]) {
         var iterator = arguments.dropFirst().makeIterator()
@@ -42,9 +43,10 @@ struct Options {
             case "--output": output = iterator.next()
             case "--quick": quick = true; duration = 4; warmUp = 1; peakMessages = 40_000
             case "--serve-arg": serveArguments.append(iterator.next() ?? "")
-            case "--peak-only": peakOnly = true
+            case "--peak-only": peakOnly = true; floor = false
+            case "--no-floor": floor = false
             default:
-                print("usage: baton-bench-intake --baton PATH [--connections N] [--duration S] [--warm-up S] [--messages N] [--log-level L] [--output FILE] [--quick] [--serve-arg ARG]... [--peak-only]")
+                print("usage: baton-bench-intake --baton PATH [--connections N] [--duration S] [--warm-up S] [--messages N] [--log-level L] [--output FILE] [--quick] [--serve-arg ARG]... [--peak-only] [--no-floor]")
                 exit(2)
             }
         }
@@ -110,12 +112,19 @@ final class Server {
     let log: String
     let port: Int
 
-    init(baton: String, agencies: String, database: String, logLevel: String, log: String, extra: [String] = []) throws {
+    convenience init(baton: String, agencies: String, database: String, logLevel: String, log: String, extra: [String] = []) throws {
+        try self.init(executable: baton, log: log) { port in
+            ["serve", "--port", String(port), "--agencies", agencies, "--policies", "policies", "--database", database, "--log-level", logLevel] + extra
+        }
+    }
+
+    /// Starts `executable` with the arguments for a free loopback port and waits for its `/healthz`.
+    init(executable: String, log: String, arguments: (Int) -> [String]) throws {
         self.log = log
         self.port = try freePort()
         FileManager.default.createFile(atPath: log, contents: nil)
-        process.executableURL = URL(fileURLWithPath: baton)
-        process.arguments = ["serve", "--port", String(port), "--agencies", agencies, "--policies", "policies", "--database", database, "--log-level", logLevel] + extra
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments(port)
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
         process.standardError = handle
         process.standardOutput = handle
@@ -125,7 +134,7 @@ final class Server {
             if shell("curl -sf http://127.0.0.1:\(port)/healthz") .contains("ok") { return }
             Thread.sleep(forTimeInterval: 0.05)
         }
-        throw NSError(domain: "bench", code: 1, userInfo: [NSLocalizedDescriptionKey: "baton serve did not start; see \(log)"])
+        throw NSError(domain: "bench", code: 1, userInfo: [NSLocalizedDescriptionKey: "\(executable) did not start; see \(log)"])
     }
 
     func stop() {
@@ -146,8 +155,16 @@ func cpuSeconds(pid: Int32) -> Double {
 
 func format(_ value: Double, _ digits: Int = 1) -> String { String(format: "%.\(digits)f", value) }
 
+extension String {
+    func leftPadded(_ width: Int) -> String { count >= width ? self : String(repeating: " ", count: width - count) + self }
+}
+
 if CommandLine.arguments.contains("--stages") {
     try await Stages.run()
+    exit(0)
+}
+if CommandLine.arguments.contains("--floor-server") {
+    try await FloorServer.run(CommandLine.arguments)
     exit(0)
 }
 let options = Options(CommandLine.arguments)
@@ -187,6 +204,39 @@ let peakBodies = try await signReferrals(count: options.peakMessages, key: key, 
 let meanSize = Double(peakBodies.reduce(0) { $0 + $1.readableBytes }) / Double(peakBodies.count)
 print("    \(peakBodies.count) messages, mean \(Int(meanSize)) bytes each as JWS, in \(format(Date().timeIntervalSince(signStart))) s")
 
+let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+
+/// One rung of the floor (see Floor.swift): the peak phase against a server doing less than Baton.
+struct FloorRung {
+    var mode: FloorMode
+    var result: PhaseResult
+    var serverMicros: Double
+    var generatorMicros: Double
+}
+var floorRungs: [FloorRung] = []
+if options.floor {
+    print("  floor: the same load against servers doing less than Baton (\(format(options.warmUp, 0)) s warm-up + \(format(options.duration, 0)) s each) …")
+    for mode in FloorMode.allCases {
+        let database = folder.appendingPathComponent("floor-\(mode).sqlite").path
+        let rungServer = try Server(executable: CommandLine.arguments[0], log: folder.appendingPathComponent("floor-\(mode).log").path) { port in
+            ["--floor-server", mode.rawValue, "--port", String(port), "--agencies", folder.appendingPathComponent("agencies").path, "--database", database]
+        }
+        let source = BodySource(peakBodies, cycle: true)
+        let serverBefore = cpuSeconds(pid: rungServer.process.processIdentifier)
+        let selfBefore = cpuSeconds(pid: getpid())
+        let result = try await LoadGenerator.run(
+            group: group, host: "127.0.0.1", port: rungServer.port, source: source, connections: options.connections, rate: nil,
+            warmUp: options.warmUp, duration: options.duration)
+        let answered = Double(source.used)
+        let rung = FloorRung(
+            mode: mode, result: result, serverMicros: (cpuSeconds(pid: rungServer.process.processIdentifier) - serverBefore) / answered * 1e6,
+            generatorMicros: (cpuSeconds(pid: getpid()) - selfBefore) / answered * 1e6)
+        rungServer.stop()
+        floorRungs.append(rung)
+        print("    \(mode.label.padding(toLength: 40, withPad: " ", startingAt: 0)) \(format(result.rate, 0)) messages/s; p50 \(format(result.percentile(0.5))) ms, p99 \(format(result.percentile(0.99))) ms; statuses \(result.statuses); CPU per message: server \(format(rung.serverMicros, 0)) µs, load generator \(format(rung.generatorMicros, 0)) µs")
+    }
+}
+
 let server: Server
 do {
     server = try Server(
@@ -199,7 +249,6 @@ do {
 }
 print("  hub: baton serve \(options.serveArguments.joined(separator: " ")) on 127.0.0.1:\(server.port), log level \(options.logLevel), SQLite WAL, synced before every answer (\(folder.path))")
 
-let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
 let peakSource = BodySource(peakBodies)
 print("  phase 1, peak: closed loop, \(options.connections) connections, \(format(options.warmUp, 0)) s warm-up + \(format(options.duration, 0)) s …")
 let serverCPUBefore = cpuSeconds(pid: server.process.processIdentifier)
@@ -285,6 +334,14 @@ print("""
       hub counted            \(acceptedByHub) accepted in total (the measured windows saw \(accepted202) answered 202)
     """)
 if !batchLine.isEmpty { print("      commit batches         " + batchLine.filter { $0.contains("_sum") || $0.contains("_count") }.joined(separator: "  ")) }
+if !floorRungs.isEmpty {
+    print("\n    Floor (same load generator, messages and machine; each rung a server doing less than Baton)")
+    for rung in floorRungs {
+        let rungRatio = rung.result.rate / verifyRate
+        print("      \(rung.mode.label.padding(toLength: 40, withPad: " ", startingAt: 0)) \(format(rung.result.rate, 0).leftPadded(6)) messages/s   ratio \(format(rungRatio, 2))   \(rungRatio >= 0.5 ? "could meet 0.50" : "below 0.50")   CPU per message: server \(format(rung.serverMicros, 0)) µs, load generator \(format(rung.generatorMicros, 0)) µs")
+    }
+    print("      \("baton serve (decides in the receipt's transaction)".padding(toLength: 40, withPad: " ", startingAt: 0)) \(format(peak.rate, 0).leftPadded(6)) messages/s   ratio \(format(ratio, 2))")
+}
 
 if let output = options.output {
     let json: JSONValue = [
@@ -297,6 +354,14 @@ if let output = options.output {
         "cpuMicrosPerMessage": ["hub": .number(serverMicros.rounded()), "loadGenerator": .number(generatorMicros.rounded())],
         "writerBusy": .number((writerBusy * 1000).rounded() / 1000),
         "throughputTargetMet": .bool(throughputMet), "latencyTargetMet": .bool(latencyMet),
+        "floor": .array(floorRungs.map { rung in
+            [
+                "server": .string(rung.mode.rawValue), "messagesPerSecond": .number(rung.result.rate.rounded()),
+                "p50ms": .number(rung.result.percentile(0.5)), "p99ms": .number(rung.result.percentile(0.99)),
+                "ratio": .number((rung.result.rate / verifyRate * 1000).rounded() / 1000),
+                "cpuMicrosPerMessage": ["server": .number(rung.serverMicros.rounded()), "loadGenerator": .number(rung.generatorMicros.rounded())],
+            ]
+        }),
     ]
     try json.serializedString().write(toFile: output, atomically: true, encoding: .utf8)
 }
