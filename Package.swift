@@ -117,7 +117,7 @@ let package = Package(
         .executableTarget(
             name: "baton-bench-intake",
             dependencies: [
-                "BatonCore", "BatonSigning", "BatonStore", "BatonSynthetic",
+                "BatonAudit", "BatonCore", "BatonSigning", "BatonStore", "BatonSynthetic",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -1,3 +1,4 @@
+import BatonAudit
 import BatonCore
 import BatonSigning
 import BatonStore
@@ -9,12 +10,12 @@ import Logging
 /// `--floor`: how fast could *any* intake go on this machine, with this HTTP stack and this load
 /// generator? The same pre-signed referrals and load generator drive, one after another, servers
 /// that each do less than Baton: only HTTP; then verifying and validating the message; then
-/// signing a receipt; then storing the bytes with a durable group commit. Each is a separate
-/// process (this executable, `--floor-server MODE`), like `baton serve`.
+/// signing a receipt; then storing the bytes with a durable group commit; and last Baton's own
+/// store and audit log with nothing decided. Each is a separate process (this executable,
+/// `--floor-server MODE`), like `baton serve`.
 ///
-/// This is the ceiling above Baton's figure: the target (intake >= 0.5 x one core's
-/// Ed25519 verify rate) cannot be met by a hub that does more than the highest rung that falls
-/// short of it.
+/// These are ceilings above Baton's figure: the target (intake >= 0.5 x one core's
+/// Ed25519 verify rate) cannot be met by a hub that does more than a rung that falls short of it.
 enum FloorMode: String, CaseIterable, Sendable {
     /// Read the body, answer 202 with a small JSON document.
     case http
@@ -25,6 +26,11 @@ enum FloorMode: String, CaseIterable, Sendable {
     /// + the JWS stored in SQLite (WAL, `synchronous=FULL`) in transactions shared by concurrent
     /// requests (BatonStore's GroupCommitter), answered after the commit.
     case store
+    /// Baton's own store instead (`SQLiteStore.accept`): the message row, its audit-log entry and
+    /// Merkle nodes, a signed tree head per shared transaction, the WAL synced beside the writer,
+    /// and the receipt signed inside the transaction with the audit index, as `baton serve` does;
+    /// but nothing decided (no identity, routing, items or need-to-know).
+    case batonStore = "baton-store"
 
     var label: String {
         switch self {
@@ -32,6 +38,7 @@ enum FloorMode: String, CaseIterable, Sendable {
         case .verify: "+ verify the JWS, parse and validate"
         case .receipt: "+ SHA-256 and a signed receipt"
         case .store: "+ durable group commit of the bytes"
+        case .batonStore: "Baton's store and audit log, no deciding"
         }
     }
 }
@@ -53,12 +60,15 @@ enum FloorServer {
         guard let mode = value("--floor-server").flatMap(FloorMode.init(rawValue:)), let port = value("--port").flatMap(Int.init),
             let agencies = value("--agencies"), let database = value("--database")
         else {
-            print("usage: baton-bench-intake --floor-server http|verify|receipt|store --port P --agencies DIR --database FILE")
+            print("usage: baton-bench-intake --floor-server http|verify|receipt|store|baton-store --port P --agencies DIR --database FILE")
             exit(2)
         }
         let verifier = JWSVerifier(registry: try AgencyRegistry.load(directory: agencies))
         let hubKey = HubKey(key: .generate(.edDSA))
         let committer: GroupCommitter<Stored, Int64>? = mode == .store ? try openStore(database) : nil
+        let batonStore: SQLiteStore? = mode == .batonStore
+            ? try SQLiteStore(path: database, treeHeadSigner: { size, root, at in try SignedTreeHead(size: size, root: root, at: at).sign(with: hubKey) })
+            : nil
 
         let router = Router()
         router.get("/healthz") { _, _ in "ok" }
@@ -76,6 +86,22 @@ enum FloorServer {
             guard mode != .verify else { return respond(["messageId": .string(message.messageId.rawValue)]) }
             let sha256 = Digest.sha256Hex(bytes)
             let receivedAt = RFC3339.format(now)
+            if let batonStore {
+                let incoming = IncomingMessage(
+                    sender: message.from.agency, messageId: message.messageId, kind: message.kind, senderKid: "police-northmoor/bench-1",
+                    sentAt: message.sentAt, receivedAt: now, jws: bytes, sha256: sha256)
+                let result = try await batonStore.accept(incoming) { incoming, sequence, transaction in
+                    let receipt = Receipt(
+                        messageId: incoming.messageId, from: incoming.sender, kid: incoming.senderKid, receivedAt: incoming.receivedAt,
+                        sha256: incoming.sha256, sequence: sequence, auditIndex: try transaction.auditSize())
+                    return IntakeDecision(receipt: try hubKey.sign(receipt.payload, type: .receipt), summary: ["items": [], "subjects": []])
+                }
+                guard case .accepted(let stored) = result else { throw HTTPError(.conflict) }
+                return respond([
+                    "receipt": .string(stored.receipt), "messageId": .string(stored.messageId.rawValue), "receivedAt": .string(receivedAt),
+                    "sha256": .string(sha256), "sequence": .number(Double(stored.sequence)), "items": [], "subjects": [],
+                ])
+            }
             var sequence: Int64 = 0
             if let committer {
                 sequence = try await committer.submit(
