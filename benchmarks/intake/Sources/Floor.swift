@@ -77,8 +77,10 @@ enum FloorServer {
             guard mode != .http else { return respond(["status": "accepted"]) }
             let now = Date()
             let message: Message
+            let kid: String
             do {
                 let verified = try verifier.verifyMessage(bytes, at: now)
+                kid = verified.key.qualifiedKid
                 message = try MessageValidator.validate(try StrictJSON.parse(verified.payload)).get()
             } catch {
                 throw HTTPError(.badRequest)
@@ -88,7 +90,7 @@ enum FloorServer {
             let receivedAt = RFC3339.format(now)
             if let batonStore {
                 let incoming = IncomingMessage(
-                    sender: message.from.agency, messageId: message.messageId, kind: message.kind, senderKid: "police-northmoor/bench-1",
+                    sender: message.from.agency, messageId: message.messageId, kind: message.kind, senderKid: kid,
                     sentAt: message.sentAt, receivedAt: now, jws: bytes, sha256: sha256)
                 let result = try await batonStore.accept(incoming) { incoming, sequence, transaction in
                     let receipt = Receipt(
@@ -108,7 +110,7 @@ enum FloorServer {
                     Stored(sender: message.from.agency.rawValue, messageId: message.messageId.rawValue, receivedAt: receivedAt, sha256: sha256, jws: bytes))
             }
             let receipt = Receipt(
-                messageId: message.messageId, from: message.from.agency, kid: "police-northmoor/bench-1", receivedAt: now, sha256: sha256,
+                messageId: message.messageId, from: message.from.agency, kid: kid, receivedAt: now, sha256: sha256,
                 sequence: sequence)
             return respond([
                 "receipt": .string(try hubKey.sign(receipt.payload, type: .receipt)), "messageId": .string(message.messageId.rawValue),

@@ -223,7 +223,9 @@ if options.floor {
         let rungServer = try Server(executable: CommandLine.arguments[0], log: folder.appendingPathComponent("floor-\(mode).log").path) { port in
             ["--floor-server", mode.rawValue, "--port", String(port), "--agencies", folder.appendingPathComponent("agencies").path, "--database", database]
         }
-        let source = BodySource(peakBodies, cycle: true)
+        // Baton's store answers a message it already holds as a duplicate, so that rung takes each
+        // message once; the others keep nothing and may see the messages again.
+        let source = BodySource(peakBodies, cycle: mode != .batonStore)
         let serverBefore = cpuSeconds(pid: rungServer.process.processIdentifier)
         let selfBefore = cpuSeconds(pid: getpid())
         let result = try await LoadGenerator.run(
@@ -234,6 +236,7 @@ if options.floor {
             mode: mode, result: result, serverMicros: (cpuSeconds(pid: rungServer.process.processIdentifier) - serverBefore) / answered * 1e6,
             generatorMicros: (cpuSeconds(pid: getpid()) - selfBefore) / answered * 1e6)
         rungServer.stop()
+        if source.ranOut { print("    WARNING: ran out of pre-signed messages; rerun with more --messages") }
         // The rung's database goes now, and the disk is synced, so its writes still being written
         // back cannot stall the syncs of the servers measured after it.
         for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: database + suffix) }
