@@ -388,8 +388,9 @@ enum SQLiteSchema {
         }
         migrator.registerMigration("9-drop-redundant-index") { db in
             // `mention_subject_person` (person, role, message) begins with the person, so it serves
-            // every search by person that `mention_person` did; keeping both cost every mention an
-            // extra index insert inside the intake transaction.
+            // every search by person that `mention_person` did (a person's mentions in message order
+            // are now sorted after the search: a few rows); keeping both cost every mention an extra
+            // index insert inside the intake transaction.
             try db.execute(sql: "DROP INDEX mention_person")
         }
         return migrator

@@ -45,14 +45,6 @@ enum FloorMode: String, CaseIterable, Sendable {
 
 /// The server side of `--floor`: `baton-bench-intake --floor-server MODE --port P --agencies DIR --database FILE`.
 enum FloorServer {
-    struct Stored: Sendable {
-        var sender: String
-        var messageId: String
-        var receivedAt: String
-        var sha256: String
-        var jws: [UInt8]
-    }
-
     static func run(_ arguments: [String]) async throws {
         func value(_ name: String) -> String? {
             arguments.firstIndex(of: name).flatMap { arguments.indices.contains($0 + 1) ? arguments[$0 + 1] : nil }
@@ -65,7 +57,7 @@ enum FloorServer {
         }
         let verifier = JWSVerifier(registry: try AgencyRegistry.load(directory: agencies))
         let hubKey = HubKey(key: .generate(.edDSA))
-        let committer: GroupCommitter<Stored, Int64>? = mode == .store ? try openStore(database) : nil
+        let committer: GroupCommitter<IncomingMessage, Int64>? = mode == .store ? try openStore(database) : nil
         let batonStore: SQLiteStore? = mode == .batonStore
             ? try SQLiteStore(path: database, treeHeadSigner: { size, root, at in try SignedTreeHead(size: size, root: root, at: at).sign(with: hubKey) })
             : nil
@@ -88,10 +80,10 @@ enum FloorServer {
             guard mode != .verify else { return respond(["messageId": .string(message.messageId.rawValue)]) }
             let sha256 = Digest.sha256Hex(bytes)
             let receivedAt = RFC3339.format(now)
+            let incoming = IncomingMessage(
+                sender: message.from.agency, messageId: message.messageId, kind: message.kind, senderKid: kid, sentAt: message.sentAt,
+                receivedAt: now, jws: bytes, sha256: sha256)
             if let batonStore {
-                let incoming = IncomingMessage(
-                    sender: message.from.agency, messageId: message.messageId, kind: message.kind, senderKid: kid,
-                    sentAt: message.sentAt, receivedAt: now, jws: bytes, sha256: sha256)
                 let result = try await batonStore.accept(incoming) { incoming, sequence, transaction in
                     let receipt = Receipt(
                         messageId: incoming.messageId, from: incoming.sender, kid: incoming.senderKid, receivedAt: incoming.receivedAt,
@@ -104,14 +96,8 @@ enum FloorServer {
                     "sha256": .string(sha256), "sequence": .number(Double(stored.sequence)), "items": [], "subjects": [],
                 ])
             }
-            var sequence: Int64 = 0
-            if let committer {
-                sequence = try await committer.submit(
-                    Stored(sender: message.from.agency.rawValue, messageId: message.messageId.rawValue, receivedAt: receivedAt, sha256: sha256, jws: bytes))
-            }
-            let receipt = Receipt(
-                messageId: message.messageId, from: message.from.agency, kid: kid, receivedAt: now, sha256: sha256,
-                sequence: sequence)
+            let sequence = try await committer?.submit(incoming) ?? 0
+            let receipt = Receipt(messageId: message.messageId, from: message.from.agency, kid: kid, receivedAt: now, sha256: sha256, sequence: sequence)
             return respond([
                 "receipt": .string(try hubKey.sign(receipt.payload, type: .receipt)), "messageId": .string(message.messageId.rawValue),
                 "receivedAt": .string(receivedAt), "sha256": .string(sha256), "sequence": .number(Double(sequence)),
@@ -133,7 +119,7 @@ enum FloorServer {
     /// A one-table SQLite store written the way Baton's is: WAL, one writer, concurrent requests'
     /// inserts shared in one transaction; `synchronous=FULL` syncs the WAL at every commit, so a
     /// request is answered only once its bytes are durable.
-    static func openStore(_ path: String) throws -> GroupCommitter<Stored, Int64> {
+    static func openStore(_ path: String) throws -> GroupCommitter<IncomingMessage, Int64> {
         var configuration = Configuration()
         configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
         let pool = try DatabasePool(path: path, configuration: configuration)
@@ -149,7 +135,7 @@ enum FloorServer {
                 try jobs.map { job in
                     try db.execute(
                         sql: "INSERT INTO message (sender, message_id, received_at, sha256, jws) VALUES (?, ?, ?, ?, ?)",
-                        arguments: [job.sender, job.messageId, job.receivedAt, job.sha256, Data(job.jws)])
+                        arguments: [job.sender.rawValue, job.messageId.rawValue, RFC3339.format(job.receivedAt), job.sha256, Data(job.jws)])
                     return .success(db.lastInsertedRowID)
                 }
             }

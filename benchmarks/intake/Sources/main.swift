@@ -16,7 +16,11 @@ import NIOPosix
 ///
 /// `--serve-arg ARG` (repeatable) passes ARG on to `baton serve` (benchmarks/audit runs the peak
 /// with `--serve-arg --audit-log=off` beside the default); `--peak-only` runs phase 1 alone,
-/// without the OpenSSL reference or phase 2.
+/// without the OpenSSL reference, the floor or phase 2.
+///
+/// Before Baton, the floor (Floor.swift) runs the peak phase against five servers that each do
+/// less than Baton, so the ratio can be read against what the machine allows; `--no-floor` skips
+/// it, `--floor-only` runs the OpenSSL reference and the floor alone.
 struct Options {
     var baton = ""
     var connections = 64
